@@ -1,0 +1,361 @@
+package conn
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/lspkit/lspkit/framing"
+)
+
+// Conn is one JSON-RPC 2.0 connection. Either side may call, notify and
+// handle; a Conn is the same whether it serves or is a client. Its methods
+// are safe for concurrent use.
+type Conn struct {
+	cfg     config
+	handler Handler // the handler with its middleware
+	order   Ordered // the handler's own ordering, if it has one
+	reader  framing.Reader
+	writer  framing.Writer
+	stream  io.Closer
+
+	ctx    context.Context // the parent of every handler's context
+	cancel context.CancelFunc
+	done   chan struct{} // closed once the connection has ended
+
+	closeStreamOnce sync.Once
+	teardownOnce    sync.Once
+	stopAfter       func() bool // stops the watch on New's context
+
+	mu sync.Mutex
+	// Everything below is guarded by mu. Invariants:
+	//   - queue holds received messages that have not started, in arrival
+	//     order. Its length passes queueLimit only by the elements of one
+	//     batch, which arrive in one message already in memory.
+	//   - ordered counts started handlers that still hold their place in the
+	//     order: not finished, not released. ordered <= cfg.maxConcurrent.
+	//   - exclusive is set while an Exclusive handler holds its place; then
+	//     ordered == 1 and nothing else starts.
+	//   - active counts handler goroutines not yet finished, released or not.
+	//   - inflight maps the key of each received request id, queued or
+	//     running, to its message; pending maps the id of each call we made
+	//     and still await to its waiter.
+	//   - outbox holds encoded messages not yet written, outBytes their size;
+	//     writing is set while one goroutine writes them, in order.
+	//   - state only moves forward: open, then draining (the peer's side has
+	//     ended) or closing (Close, or teardown), then closed.
+	queue     []*inbound
+	ordered   int
+	exclusive bool
+	active    int
+	inflight  map[string]*inbound
+	pending   map[int64]chan response
+	nextID    int64
+	outbox    []*[]byte
+	spare     []*[]byte
+	outBytes  int
+	writing   bool
+	state     state
+	err       error         // why the connection ended; nil for a clean end
+	wake      chan struct{} // closed and replaced to wake everyone waiting
+	waiting   bool          // someone waits on wake
+}
+
+type state int
+
+const (
+	open state = iota
+	draining
+	closing
+	closed
+)
+
+// New starts a connection over rwc and returns it. It reads messages from
+// rwc and dispatches them to h (a nil h answers every request with -32601)
+// until the peer closes its side, ctx ends, or Close is called. Handlers'
+// contexts descend from ctx.
+func New(ctx context.Context, rwc io.ReadWriteCloser, h Handler, opts ...Option) *Conn {
+	cfg := newConfig(opts)
+	if h == nil {
+		h = NewMux()
+	}
+	c := &Conn{
+		cfg:      cfg,
+		reader:   cfg.framer.NewReader(rwc),
+		writer:   cfg.framer.NewWriter(rwc),
+		stream:   rwc,
+		done:     make(chan struct{}),
+		inflight: make(map[string]*inbound),
+		pending:  make(map[int64]chan response),
+		wake:     make(chan struct{}),
+	}
+	c.order, _ = h.(Ordered)
+	for i := len(cfg.middleware) - 1; i >= 0; i-- {
+		h = cfg.middleware[i](h)
+	}
+	c.handler = h
+	c.ctx, c.cancel = context.WithCancel(ctx)
+	c.stopAfter = context.AfterFunc(ctx, func() { c.Close() })
+	go c.readLoop()
+	return c
+}
+
+// Serve runs a connection over rwc with handler h until it ends, and
+// returns nil if it ended cleanly (the peer closed its side, or ctx ended)
+// or the error that broke it.
+func Serve(ctx context.Context, rwc io.ReadWriteCloser, h Handler, opts ...Option) error {
+	c := New(ctx, rwc, h, opts...)
+	<-c.Done()
+	return c.Err()
+}
+
+// Done returns a channel that is closed when the connection has ended.
+func (c *Conn) Done() <-chan struct{} { return c.done }
+
+// Err returns why the connection ended: nil while it runs and after a clean
+// end, otherwise the read or write error that broke it.
+func (c *Conn) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// Close ends the connection: it stops reading, cancels running handlers and
+// waits for them (at most the close timeout), writes what is queued, fails
+// pending calls with an error wrapping ErrClosed, and closes the stream.
+// Requests still queued never run. Close returns once the connection has
+// ended; it is safe to call more than once.
+//
+// Because Close waits for handlers, a handler that wants to end its own
+// connection calls it in a new goroutine.
+func (c *Conn) Close() error {
+	c.mu.Lock()
+	if c.state < closing {
+		c.state = closing
+		c.dropQueueLocked()
+		c.broadcastLocked()
+	}
+	c.mu.Unlock()
+	c.teardown()
+	return nil
+}
+
+// readLoop reads and dispatches messages until the stream ends; then it lets
+// what was received finish (bounded) and ends the connection.
+func (c *Conn) readLoop() {
+	err := c.readAll()
+	if c.peerEnded(err) {
+		c.waitIdle(c.cfg.drainTimeout, true)
+	}
+	c.teardown()
+}
+
+// readAll is the read path. It never waits for a handler, only for room in
+// the queue and the outbox, so that cancellations and replies to our own
+// calls always get through while handlers run.
+func (c *Conn) readAll() error {
+	for c.waitForRoom() {
+		body, err := c.reader.ReadMessage()
+		if err != nil {
+			var fe *framing.Error
+			if errors.As(err, &fe) {
+				c.refuse(fe)
+				continue
+			}
+			return err
+		}
+		c.receive(body)
+	}
+	return nil
+}
+
+// receive handles one message: a single message or a batch.
+func (c *Conn) receive(body []byte) {
+	c.hook(In, body)
+	if !utf8.Valid(body) {
+		// Invalid bytes can only sit inside strings of valid JSON; replacing
+		// them here keeps everything we echo valid UTF-8.
+		body = bytes.ToValidUTF8(body, []byte("\uFFFD"))
+	}
+	if i := skipSpace(body, 0); i < len(body) && body[i] == '[' {
+		c.receiveBatch(body)
+		return
+	}
+	env, err := parseEnvelope(body)
+	if err != nil {
+		c.cfg.logger.Warn("conn: parse error", "err", err)
+		c.sendError(ID{}, errParse, nil)
+		return
+	}
+	var req Request
+	switch kind, bad := env.classify(&req); kind {
+	case msgInvalid:
+		c.cfg.logger.Warn("conn: invalid message", "err", bad.Message)
+		c.sendError(req.ID, bad, nil)
+	case msgResponse:
+		c.deliver(req.ID, &env)
+	default:
+		c.accept(req, nil)
+	}
+}
+
+// refuse answers a message that the framing layer skipped.
+func (c *Conn) refuse(fe *framing.Error) {
+	c.cfg.logger.Warn("conn: message refused", "err", fe)
+	var e *Error
+	switch fe.Kind {
+	case framing.TooLarge:
+		e = invalidRequest(fe.Error()).WithData(map[string]int64{"size": fe.Size, "limit": fe.Limit})
+	default:
+		e = &Error{Code: CodeParseError, Message: "Parse error: " + fe.Error()}
+	}
+	c.sendError(ID{}, e, nil)
+}
+
+// peerEnded records that the read side has ended. It reports whether the
+// connection was open, that is, whether the peer ended it rather than Close.
+func (c *Conn) peerEnded(err error) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state != open {
+		return false
+	}
+	c.state = draining
+	if err != nil && !errors.Is(err, io.EOF) && c.err == nil {
+		c.err = err
+	}
+	c.failPendingLocked(err)
+	c.broadcastLocked()
+	return true
+}
+
+// teardown ends the connection once; later callers wait for the first.
+func (c *Conn) teardown() {
+	c.teardownOnce.Do(func() {
+		c.mu.Lock()
+		if c.state < closing {
+			c.state = closing
+		}
+		c.mu.Unlock()
+		c.cancel()
+		c.waitIdle(c.cfg.closeTimeout, false)
+		c.waitFlushed(c.cfg.closeTimeout)
+		c.closeStream()
+		c.stopAfter()
+		c.mu.Lock()
+		c.state = closed
+		c.dropQueueLocked()
+		c.failPendingLocked(nil)
+		c.broadcastLocked()
+		c.mu.Unlock()
+		close(c.done)
+	})
+	<-c.done
+}
+
+// closeStream closes the stream once; this is what unblocks a read.
+func (c *Conn) closeStream() {
+	c.closeStreamOnce.Do(func() {
+		if err := c.stream.Close(); err != nil {
+			c.cfg.logger.Debug("conn: closing the stream", "err", err)
+		}
+	})
+}
+
+// breakOnWriteError ends a connection whose stream can no longer be written.
+func (c *Conn) breakOnWriteError(err error) {
+	c.mu.Lock()
+	if c.state <= draining && c.err == nil {
+		c.err = fmt.Errorf("conn: write: %w", err)
+	}
+	c.mu.Unlock()
+	c.closeStream()
+}
+
+// failPendingLocked fails every call still awaiting a reply.
+func (c *Conn) failPendingLocked(cause error) {
+	err := closedError(cause)
+	for id, ch := range c.pending {
+		ch <- response{err: err}
+		delete(c.pending, id)
+	}
+}
+
+// closedError returns ErrClosed, wrapped with the cause if there is one.
+func closedError(cause error) error {
+	if cause == nil {
+		return ErrClosed
+	}
+	return fmt.Errorf("%w: %w", ErrClosed, cause)
+}
+
+// waitForRoom waits until the queue and the outbox have room for what the
+// next message may bring. It reports false once the connection is closing.
+func (c *Conn) waitForRoom() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for c.state == open && (len(c.queue) >= c.cfg.queueLimit || c.outBytes > c.cfg.outboxLimit) {
+		ch := c.waitChanLocked()
+		c.mu.Unlock()
+		<-ch
+		c.mu.Lock()
+	}
+	return c.state == open
+}
+
+// waitIdle waits, at most d, until no handler runs (and, with queue, none
+// waits to start).
+func (c *Conn) waitIdle(d time.Duration, queue bool) {
+	c.waitUntil(d, func() bool { return c.active == 0 && (!queue || len(c.queue) == 0) })
+}
+
+// waitFlushed waits, at most d, until everything queued has been written.
+func (c *Conn) waitFlushed(d time.Duration) {
+	c.waitUntil(d, func() bool { return !c.writing && len(c.outbox) == 0 })
+}
+
+// waitUntil waits, at most d, until cond (called with mu held) holds.
+func (c *Conn) waitUntil(d time.Duration, cond func() bool) {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for !cond() {
+		ch := c.waitChanLocked()
+		c.mu.Unlock()
+		select {
+		case <-ch:
+		case <-timer.C:
+			c.mu.Lock()
+			return
+		}
+		c.mu.Lock()
+	}
+}
+
+// waitChanLocked returns a channel that closes at the next broadcast.
+func (c *Conn) waitChanLocked() chan struct{} {
+	c.waiting = true
+	return c.wake
+}
+
+// broadcastLocked wakes everyone waiting for the state to change.
+func (c *Conn) broadcastLocked() {
+	if c.waiting {
+		close(c.wake)
+		c.wake = make(chan struct{})
+		c.waiting = false
+	}
+}
+
+// hook shows a message to the hooks.
+func (c *Conn) hook(dir Direction, msg []byte) {
+	for _, h := range c.cfg.hooks {
+		h(dir, msg)
+	}
+}

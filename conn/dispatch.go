@@ -1,0 +1,258 @@
+package conn
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"sync/atomic"
+)
+
+// This file is the dispatch queue: where received requests and
+// notifications wait, the ordering rules that decide when each starts (see
+// the package doc), and where handlers run and their replies are made.
+
+// inbound is one received request or notification, from arrival to reply.
+// While its handler runs it is also the handler's context, which carries
+// the connection and the message (see FromContext and Release).
+type inbound struct {
+	context.Context // the handler's context; set when it starts
+	cancel          context.CancelFunc
+	conn            *Conn
+	req             Request
+	mode            Mode // Concurrent or Exclusive, resolved on arrival
+	key             string
+	batch           *batchReply // the batch it came in, if it is a request in one
+
+	peerCancelled atomic.Bool // the peer sent a cancellation for it
+
+	// Guarded by conn.mu.
+	started, cancelled, released, finished bool
+}
+
+type inboundKey struct{}
+
+// Value returns the message itself for the package's key, so that
+// FromContext and Release find it, and defers to the parent otherwise.
+func (in *inbound) Value(key any) any {
+	if key == (inboundKey{}) {
+		return in
+	}
+	return in.Context.Value(key)
+}
+
+// FromContext returns the connection whose handler ctx belongs to, or nil.
+// A handler uses it to call or notify its peer.
+func FromContext(ctx context.Context) *Conn {
+	if in, ok := ctx.Value(inboundKey{}).(*inbound); ok {
+		return in.conn
+	}
+	return nil
+}
+
+// Release gives up the running handler's place in the order: messages after
+// it may start as if it had finished, while it goes on. A handler that has
+// read all it needs from the state that earlier messages set calls Release
+// before slow work. It does nothing outside a handler, or when called again.
+func Release(ctx context.Context) {
+	in, ok := ctx.Value(inboundKey{}).(*inbound)
+	if !ok {
+		return
+	}
+	c := in.conn
+	var buf [4]*inbound
+	c.mu.Lock()
+	if in.released || in.finished {
+		c.mu.Unlock()
+		return
+	}
+	c.releaseLocked(in)
+	start := c.startableLocked(buf[:0])
+	c.mu.Unlock()
+	c.spawn(start)
+}
+
+// accept queues a received request or notification; $/cancelRequest is
+// handled here, on the read path, ahead of the queue.
+func (c *Conn) accept(req Request, batch *batchReply) {
+	if c.cfg.cancelMethod != "" && req.Method == c.cfg.cancelMethod {
+		c.cancelByPeer(req.Params)
+		if req.ID.IsValid() {
+			b := getBuf()
+			*b = appendResult(*b, req.ID, []byte("null"))
+			c.replyTo(batch, b, false)
+		}
+		return
+	}
+	in := &inbound{conn: c, req: req, mode: c.modeOf(&req)}
+	if req.ID.IsValid() {
+		in.batch = batch
+	}
+	var buf [4]*inbound
+	c.mu.Lock()
+	if c.state != open {
+		c.mu.Unlock()
+		return
+	}
+	if req.ID.IsValid() {
+		key := req.ID.key()
+		if _, dup := c.inflight[key]; !dup {
+			in.key = key
+			c.inflight[key] = in
+		}
+	}
+	c.queue = append(c.queue, in)
+	start := c.startableLocked(buf[:0])
+	c.mu.Unlock()
+	c.spawn(start)
+}
+
+// modeOf resolves a message's mode: the handler's choice, or the default
+// (notifications exclusive, requests concurrent).
+func (c *Conn) modeOf(req *Request) Mode {
+	m := Default
+	if c.order != nil {
+		m = c.order.Mode(req)
+	}
+	if m == Default {
+		if req.IsNotification() {
+			return Exclusive
+		}
+		return Concurrent
+	}
+	return m
+}
+
+// startableLocked applies the ordering rules: it takes from the head of the
+// queue every message that may start now, marks them started and appends
+// them to out. A message never overtakes one before it.
+func (c *Conn) startableLocked(out []*inbound) []*inbound {
+	popped := false
+	for len(c.queue) > 0 && c.state <= draining && !c.exclusive {
+		in := c.queue[0]
+		if !in.cancelled {
+			if in.mode == Exclusive && c.ordered > 0 || c.ordered >= c.cfg.maxConcurrent {
+				break
+			}
+			in.started = true
+			in.Context, in.cancel = context.WithCancel(c.ctx)
+			c.ordered++
+			c.active++
+			c.exclusive = in.mode == Exclusive
+			out = append(out, in)
+		}
+		c.queue[0] = nil
+		c.queue = c.queue[1:]
+		popped = true
+	}
+	if popped {
+		c.broadcastLocked()
+	}
+	return out
+}
+
+// releaseLocked frees a handler's place in the order.
+func (c *Conn) releaseLocked(in *inbound) {
+	in.released = true
+	c.ordered--
+	if in.mode == Exclusive {
+		c.exclusive = false
+	}
+}
+
+// dropQueueLocked forgets the messages that have not started; they never run.
+func (c *Conn) dropQueueLocked() {
+	for _, in := range c.queue {
+		if in.key != "" && c.inflight[in.key] == in {
+			delete(c.inflight, in.key)
+		}
+	}
+	clear(c.queue)
+	c.queue = c.queue[:0]
+}
+
+// spawn runs each message on a goroutine of its own.
+func (c *Conn) spawn(start []*inbound) {
+	for _, in := range start {
+		go c.run(in)
+	}
+}
+
+// run handles a message, then keeps the goroutine for the next message that
+// may start, which saves a goroutine per message in a stream of them.
+func (c *Conn) run(in *inbound) {
+	for in != nil {
+		reply := c.handle(in)
+		next := c.finish(in)
+		if reply != nil {
+			// The reply goes out after finish, so that a handler stuck in
+			// a write never holds its place in the order.
+			c.replyTo(in.batch, reply, next == nil)
+		}
+		in = next
+	}
+}
+
+// handle calls the handler and encodes the reply (nil for a notification).
+func (c *Conn) handle(in *inbound) *[]byte {
+	result, err := c.invoke(in)
+	in.cancel()
+	if in.req.IsNotification() {
+		if err != nil {
+			c.cfg.logger.Warn("conn: notification handler failed", "method", in.req.Method, "err", err)
+		}
+		return nil
+	}
+	buf := getBuf()
+	if err == nil {
+		var data []byte
+		if data, err = encodeValue(result); err == nil {
+			*buf = appendResult(*buf, in.req.ID, data)
+			return buf
+		}
+		c.cfg.logger.Error("conn: cannot encode result", "method", in.req.Method, "err", err)
+		err = &Error{Code: CodeInternalError, Message: "cannot encode result: " + err.Error()}
+	}
+	e := toError(err)
+	if in.peerCancelled.Load() {
+		e = errCancelled
+	}
+	*buf = appendError(*buf, in.req.ID, e)
+	return buf
+}
+
+// invoke calls the handler, turning a panic into -32603 and a logged stack.
+func (c *Conn) invoke(in *inbound) (result any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.cfg.logger.Error("conn: handler panicked", "method", in.req.Method, "panic", p, "stack", string(debug.Stack()))
+			result, err = nil, &Error{Code: CodeInternalError, Message: fmt.Sprintf("handler panicked: %v", p)}
+		}
+	}()
+	return c.handler.ServeRPC(in, &in.req)
+}
+
+// finish does the bookkeeping of a finished handler and returns the next
+// message for this goroutine to run, if one may start; any others that may
+// start get goroutines of their own.
+func (c *Conn) finish(in *inbound) *inbound {
+	var buf [4]*inbound
+	c.mu.Lock()
+	if in.key != "" && c.inflight[in.key] == in {
+		delete(c.inflight, in.key)
+	}
+	if !in.released {
+		c.releaseLocked(in)
+	}
+	in.finished = true
+	c.active--
+	start := c.startableLocked(buf[:0])
+	if c.active == 0 {
+		c.broadcastLocked()
+	}
+	c.mu.Unlock()
+	if len(start) == 0 {
+		return nil
+	}
+	c.spawn(start[1:])
+	return start[0]
+}

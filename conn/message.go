@@ -1,0 +1,263 @@
+package conn
+
+import (
+	"encoding/json"
+	"reflect"
+	"strconv"
+	"unicode/utf8"
+)
+
+// ID is a request id: a JSON number, a JSON string, or null. It keeps the
+// exact JSON text the peer sent, so that the reply echoes it byte for byte
+// (negative, large, fractional and string ids alike). The zero ID is "no id":
+// the id of a notification.
+type ID struct {
+	raw string // JSON text; "" for no id
+}
+
+// Int64ID returns the ID for the number n.
+func Int64ID(n int64) ID { return ID{strconv.FormatInt(n, 10)} }
+
+// StringID returns the ID for the string s.
+func StringID(s string) ID { return ID{string(appendString(nil, s))} }
+
+// IsValid reports whether the ID is present, that is, whether it belongs to
+// a request rather than a notification. An explicit null id is present.
+func (id ID) IsValid() bool { return id.raw != "" }
+
+// String returns the ID's JSON text, or "" for no id.
+func (id ID) String() string { return id.raw }
+
+// MarshalJSON returns the ID's JSON text; no id is written as null.
+func (id ID) MarshalJSON() ([]byte, error) {
+	if id.raw == "" {
+		return []byte("null"), nil
+	}
+	return []byte(id.raw), nil
+}
+
+// UnmarshalJSON accepts a JSON number, string or null.
+func (id *ID) UnmarshalJSON(data []byte) error {
+	v, ok := parseID(data)
+	if !ok {
+		return &json.UnmarshalTypeError{Value: string(data), Type: reflect.TypeFor[ID]()}
+	}
+	*id = v
+	return nil
+}
+
+// key returns a form of the ID in which two spellings of one string compare
+// equal ("a" and "\u0061"), for finding a request by the id a cancellation
+// names.
+func (id ID) key() string {
+	if len(id.raw) > 0 && id.raw[0] == '"' {
+		for i := 0; i < len(id.raw); i++ {
+			if id.raw[i] == '\\' {
+				var s string
+				if json.Unmarshal([]byte(id.raw), &s) == nil {
+					return string(appendString(nil, s))
+				}
+				break
+			}
+		}
+	}
+	return id.raw
+}
+
+// parseID validates raw JSON as an id and returns it.
+func parseID(raw []byte) (ID, bool) {
+	i := skipSpace(raw, 0)
+	end, err := skipValue(raw, i, 0)
+	if err != nil || trailing(raw, end) != nil {
+		return ID{}, false
+	}
+	v := raw[i:end]
+	switch kindOf(v) {
+	case kindNumber, kindNull:
+		return ID{string(v)}, true
+	case kindString:
+		if !utf8.Valid(v) {
+			// Keep our output valid UTF-8 whatever came in.
+			var s string
+			_ = json.Unmarshal(v, &s)
+			return StringID(s), true
+		}
+		return ID{string(v)}, true
+	}
+	return ID{}, false
+}
+
+// Request is a request or a notification, as a handler sees it.
+type Request struct {
+	// ID is the request's id; it is not valid (IsValid reports false) for a
+	// notification.
+	ID ID
+	// Method is the name of the method to invoke.
+	Method string
+	// Params holds the parameters as raw JSON (an object or an array), or
+	// nil when the message had none. The handler owns it.
+	Params json.RawMessage
+}
+
+// IsNotification reports whether the message is a notification, which is
+// never answered.
+func (r *Request) IsNotification() bool { return !r.ID.IsValid() }
+
+// envelope is the top level of one message: raw slices of the members that
+// JSON-RPC defines, found in one pass and not yet decoded.
+type envelope struct {
+	version, method, id, params, result, err []byte
+	hasID, object                            bool
+}
+
+// parseEnvelope reads the members of a message object. A syntax error means
+// the message is not JSON at all (-32700); a non-object yields an envelope
+// with nothing in it, which classify rejects (-32600).
+func parseEnvelope(data []byte) (envelope, error) {
+	var env envelope
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		end, err := skipValue(data, i, 0)
+		if err == nil {
+			err = trailing(data, end)
+		}
+		return env, err
+	}
+	env.object = true
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == '}' {
+		return env, trailing(data, i+1)
+	}
+	for {
+		if i >= len(data) || data[i] != '"' {
+			return env, &errSyntax{i, "expected object key"}
+		}
+		kend, err := skipString(data, i)
+		if err != nil {
+			return env, err
+		}
+		key := data[i+1 : kend-1]
+		i = skipSpace(data, kend)
+		if i >= len(data) || data[i] != ':' {
+			return env, &errSyntax{i, "expected ':'"}
+		}
+		vstart := skipSpace(data, i+1)
+		vend, err := skipValue(data, vstart, 1)
+		if err != nil {
+			return env, err
+		}
+		env.set(key, data[vstart:vend:vend])
+		i = skipSpace(data, vend)
+		if i >= len(data) {
+			return env, &errSyntax{i, "unterminated object"}
+		}
+		switch data[i] {
+		case ',':
+			i = skipSpace(data, i+1)
+		case '}':
+			return env, trailing(data, i+1)
+		default:
+			return env, &errSyntax{i, "expected ',' or '}'"}
+		}
+	}
+}
+
+// set records one member; unknown members are ignored, and a repeated
+// member's last value wins, as with encoding/json.
+func (env *envelope) set(key, value []byte) {
+	switch string(unescapeKey(key)) {
+	case "jsonrpc":
+		env.version = value
+	case "method":
+		env.method = value
+	case "id":
+		env.id, env.hasID = value, true
+	case "params":
+		env.params = value
+	case "result":
+		env.result = value
+	case "error":
+		env.err = value
+	}
+}
+
+// unescapeKey decodes a member name; names almost never hold escapes.
+func unescapeKey(key []byte) []byte {
+	for _, c := range key {
+		if c == '\\' {
+			var s string
+			quoted := append(append([]byte{'"'}, key...), '"')
+			if json.Unmarshal(quoted, &s) == nil {
+				return []byte(s)
+			}
+			return key
+		}
+	}
+	return key
+}
+
+// msgKind is what a message is, once classified.
+type msgKind int
+
+const (
+	msgInvalid msgKind = iota
+	msgRequest
+	msgNotification
+	msgResponse
+)
+
+// classify applies the JSON-RPC 2.0 rules to an envelope. For a request or a
+// notification it fills req; for an invalid message it returns the error to
+// answer with and the id to answer to (null when the id itself is bad).
+func (env *envelope) classify(req *Request) (msgKind, *Error) {
+	if !env.object {
+		return msgInvalid, invalidRequest("a message must be a JSON object")
+	}
+	if env.hasID {
+		id, ok := parseID(env.id)
+		if !ok {
+			return msgInvalid, invalidRequest(`"id" must be a string, a number or null`)
+		}
+		req.ID = id
+	}
+	if env.method == nil && env.hasID && (env.result != nil || env.err != nil) {
+		// A reply. Its "jsonrpc" member is not checked: answering a sloppy
+		// reply with an error would only confuse the peer.
+		return msgResponse, nil
+	}
+	if string(env.version) != `"2.0"` {
+		return msgInvalid, invalidRequest(`"jsonrpc" must be "2.0"`)
+	}
+	if env.method == nil {
+		return msgInvalid, invalidRequest(`no "method"`)
+	}
+	if kindOf(env.method) != kindString {
+		return msgInvalid, invalidRequest(`"method" must be a string`)
+	}
+	req.Method = decodeString(env.method)
+	switch kindOf(env.params) {
+	case kindInvalid, kindNull:
+		// Absent, or null, which some clients send for "no params".
+	case kindObject, kindArray:
+		req.Params = env.params
+	default:
+		return msgInvalid, invalidRequest(`"params" must be an object or an array`)
+	}
+	if env.hasID {
+		return msgRequest, nil
+	}
+	return msgNotification, nil
+}
+
+// decodeString returns the Go string for a JSON string literal.
+func decodeString(lit []byte) string {
+	body := lit[1 : len(lit)-1]
+	for _, c := range body {
+		if c == '\\' {
+			var s string
+			_ = json.Unmarshal(lit, &s)
+			return s
+		}
+	}
+	return string(body)
+}

@@ -1,0 +1,310 @@
+package conn
+
+import (
+	"errors"
+	"fmt"
+)
+
+// This file holds a small JSON scanner: it validates a value and finds where
+// it ends, without decoding it. Reading the envelope of a message with it
+// costs one pass over the bytes and no allocation; params and results stay
+// raw until a typed handler decodes them once.
+
+// maxDepth bounds nesting, as encoding/json does, so that hostile input
+// cannot exhaust the stack.
+const maxDepth = 10000
+
+// errSyntax reports invalid JSON. Its text is for humans; the connection
+// answers every syntax error with -32700.
+type errSyntax struct {
+	off int
+	msg string
+}
+
+func (e *errSyntax) Error() string { return fmt.Sprintf("invalid JSON at offset %d: %s", e.off, e.msg) }
+
+var errTooDeep = errors.New("JSON nested too deeply")
+
+// kind is the type of a JSON value, told by its first byte.
+type kind byte
+
+const (
+	kindInvalid kind = iota
+	kindObject
+	kindArray
+	kindString
+	kindNumber
+	kindBool
+	kindNull
+)
+
+// kindOf tells a value's kind from its first byte.
+func kindOf(v []byte) kind {
+	if len(v) == 0 {
+		return kindInvalid
+	}
+	switch v[0] {
+	case '{':
+		return kindObject
+	case '[':
+		return kindArray
+	case '"':
+		return kindString
+	case 't', 'f':
+		return kindBool
+	case 'n':
+		return kindNull
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return kindNumber
+	}
+	return kindInvalid
+}
+
+// validJSON reports whether data is exactly one JSON value, with optional
+// white space around it.
+func validJSON(data []byte) bool {
+	i := skipSpace(data, 0)
+	end, err := skipValue(data, i, 0)
+	return err == nil && skipSpace(data, end) == len(data)
+}
+
+// skipSpace returns the index of the first byte at or after i that is not
+// JSON white space.
+func skipSpace(data []byte, i int) int {
+	for i < len(data) {
+		switch data[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// skipValue validates the value that starts at data[i] and returns the index
+// just after it.
+func skipValue(data []byte, i, depth int) (int, error) {
+	if i >= len(data) {
+		return i, &errSyntax{i, "unexpected end of input"}
+	}
+	switch c := data[i]; {
+	case c == '"':
+		return skipString(data, i)
+	case c == '{':
+		return skipObject(data, i, depth+1)
+	case c == '[':
+		return skipArray(data, i, depth+1)
+	case c == 't':
+		return skipLiteral(data, i, "true")
+	case c == 'f':
+		return skipLiteral(data, i, "false")
+	case c == 'n':
+		return skipLiteral(data, i, "null")
+	case c == '-' || (c >= '0' && c <= '9'):
+		return skipNumber(data, i)
+	default:
+		return i, &errSyntax{i, fmt.Sprintf("unexpected character %q", c)}
+	}
+}
+
+func skipLiteral(data []byte, i int, lit string) (int, error) {
+	if len(data)-i < len(lit) || string(data[i:i+len(lit)]) != lit {
+		return i, &errSyntax{i, "invalid literal"}
+	}
+	return i + len(lit), nil
+}
+
+// plain marks the bytes that may appear in a string with no further check.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+func skipString(data []byte, i int) (int, error) {
+	start := i
+	i++ // opening quote
+	for {
+		for i < len(data) && plain[data[i]] {
+			i++
+		}
+		if i >= len(data) {
+			return i, &errSyntax{start, "unterminated string"}
+		}
+		switch data[i] {
+		case '"':
+			return i + 1, nil
+		case '\\':
+			if i+1 >= len(data) {
+				return i, &errSyntax{i, "unterminated escape"}
+			}
+			switch data[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if len(data)-i < 6 || !isHex(data[i+2]) || !isHex(data[i+3]) || !isHex(data[i+4]) || !isHex(data[i+5]) {
+					return i, &errSyntax{i, "invalid \\u escape"}
+				}
+				i += 6
+			default:
+				return i, &errSyntax{i, "invalid escape"}
+			}
+		default:
+			return i, &errSyntax{i, "control character in string"}
+		}
+	}
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func skipNumber(data []byte, i int) (int, error) {
+	start := i
+	if data[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(data) && data[i] == '0':
+		i++
+	case i < len(data) && data[i] >= '1' && data[i] <= '9':
+		for i < len(data) && isDigit(data[i]) {
+			i++
+		}
+	default:
+		return i, &errSyntax{start, "invalid number"}
+	}
+	if i < len(data) && data[i] == '.' {
+		i++
+		if i >= len(data) || !isDigit(data[i]) {
+			return i, &errSyntax{start, "invalid number"}
+		}
+		for i < len(data) && isDigit(data[i]) {
+			i++
+		}
+	}
+	if i < len(data) && (data[i] == 'e' || data[i] == 'E') {
+		i++
+		if i < len(data) && (data[i] == '+' || data[i] == '-') {
+			i++
+		}
+		if i >= len(data) || !isDigit(data[i]) {
+			return i, &errSyntax{start, "invalid number"}
+		}
+		for i < len(data) && isDigit(data[i]) {
+			i++
+		}
+	}
+	return i, nil
+}
+
+func skipObject(data []byte, i, depth int) (int, error) {
+	if depth > maxDepth {
+		return i, errTooDeep
+	}
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == '}' {
+		return i + 1, nil
+	}
+	for {
+		if i >= len(data) || data[i] != '"' {
+			return i, &errSyntax{i, "expected object key"}
+		}
+		var err error
+		if i, err = skipString(data, i); err != nil {
+			return i, err
+		}
+		i = skipSpace(data, i)
+		if i >= len(data) || data[i] != ':' {
+			return i, &errSyntax{i, "expected ':'"}
+		}
+		if i, err = skipValue(data, skipSpace(data, i+1), depth); err != nil {
+			return i, err
+		}
+		i = skipSpace(data, i)
+		if i >= len(data) {
+			return i, &errSyntax{i, "unterminated object"}
+		}
+		switch data[i] {
+		case ',':
+			i = skipSpace(data, i+1)
+		case '}':
+			return i + 1, nil
+		default:
+			return i, &errSyntax{i, "expected ',' or '}'"}
+		}
+	}
+}
+
+func skipArray(data []byte, i, depth int) (int, error) {
+	if depth > maxDepth {
+		return i, errTooDeep
+	}
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == ']' {
+		return i + 1, nil
+	}
+	for {
+		var err error
+		if i, err = skipValue(data, i, depth); err != nil {
+			return i, err
+		}
+		i = skipSpace(data, i)
+		if i >= len(data) {
+			return i, &errSyntax{i, "unterminated array"}
+		}
+		switch data[i] {
+		case ',':
+			i = skipSpace(data, i+1)
+		case ']':
+			return i + 1, nil
+		default:
+			return i, &errSyntax{i, "expected ',' or ']'"}
+		}
+	}
+}
+
+// splitArray validates a JSON array and returns its elements as sub-slices
+// of data.
+func splitArray(data []byte) ([][]byte, error) {
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '[' {
+		return nil, &errSyntax{i, "expected array"}
+	}
+	var elems [][]byte
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == ']' {
+		return elems, trailing(data, i+1)
+	}
+	for {
+		end, err := skipValue(data, i, 1)
+		if err != nil {
+			return nil, err
+		}
+		elems = append(elems, data[i:end:end])
+		i = skipSpace(data, end)
+		if i >= len(data) {
+			return nil, &errSyntax{i, "unterminated array"}
+		}
+		switch data[i] {
+		case ',':
+			i = skipSpace(data, i+1)
+		case ']':
+			return elems, trailing(data, i+1)
+		default:
+			return nil, &errSyntax{i, "expected ',' or ']'"}
+		}
+	}
+}
+
+// trailing reports an error if anything but white space follows index i.
+func trailing(data []byte, i int) error {
+	if i = skipSpace(data, i); i != len(data) {
+		return &errSyntax{i, "data after the value"}
+	}
+	return nil
+}

@@ -1,0 +1,97 @@
+package conn
+
+// This file is the write path. Every outgoing message — replies, our calls,
+// notifications — joins one FIFO outbox. Whoever finds no writer at work
+// becomes the writer and drains the outbox, one frame per write; the others
+// just leave their message. So a lone reply is written by its own handler
+// goroutine with no hand-off, and under load frames are written back to
+// back. The read path never writes itself: a full pipe must not stop it.
+
+// replyTo sends a reply, or adds it to the batch reply it belongs to.
+func (c *Conn) replyTo(batch *batchReply, frame *[]byte, inline bool) {
+	if batch != nil {
+		batch.add(c, frame)
+		return
+	}
+	c.send(frame, inline)
+}
+
+// sendError sends an error reply to id (null when the id is unknown).
+func (c *Conn) sendError(id ID, e *Error, batch *batchReply) {
+	b := getBuf()
+	*b = appendError(*b, id, e)
+	c.replyTo(batch, b, false)
+}
+
+// send queues one encoded message. With inline, the calling goroutine writes
+// it (and whatever queues behind it) if no writer is at work; otherwise a
+// new goroutine does. It reports ErrClosed if the connection can no longer
+// write.
+func (c *Conn) send(frame *[]byte, inline bool) error {
+	c.mu.Lock()
+	if c.state == closed {
+		c.mu.Unlock()
+		putBuf(frame)
+		return ErrClosed
+	}
+	write := c.enqueueLocked(frame)
+	c.mu.Unlock()
+	if write {
+		if inline {
+			c.flush()
+		} else {
+			go c.flush()
+		}
+	}
+	return nil
+}
+
+// enqueueLocked adds a frame to the outbox and reports whether the caller
+// must start a writer.
+func (c *Conn) enqueueLocked(frame *[]byte) bool {
+	c.outbox = append(c.outbox, frame)
+	c.outBytes += len(*frame)
+	if c.writing {
+		return false
+	}
+	c.writing = true
+	return true
+}
+
+// flush writes the outbox until it is empty.
+func (c *Conn) flush() {
+	c.mu.Lock()
+	for len(c.outbox) > 0 {
+		frames := c.outbox
+		c.outbox = c.spare[:0]
+		c.mu.Unlock()
+		n, err := c.writeFrames(frames)
+		c.mu.Lock()
+		c.spare = frames[:0]
+		c.outBytes -= n
+		c.broadcastLocked()
+		if err != nil {
+			c.mu.Unlock()
+			c.breakOnWriteError(err)
+			c.mu.Lock()
+		}
+	}
+	c.writing = false
+	c.broadcastLocked()
+	c.mu.Unlock()
+}
+
+// writeFrames writes frames in order, recycling their buffers; after a write
+// error the rest are dropped. It returns the bytes taken from the outbox.
+func (c *Conn) writeFrames(frames []*[]byte) (n int, err error) {
+	for i, f := range frames {
+		n += len(*f)
+		if err == nil {
+			c.hook(Out, *f)
+			err = c.writer.WriteMessage(*f)
+		}
+		putBuf(f)
+		frames[i] = nil
+	}
+	return n, err
+}
