@@ -20,9 +20,7 @@ type Conn struct {
 	cfg     config
 	handler Handler // the handler with its middleware
 	order   Ordered // the handler's own ordering, if it has one
-	reader  framing.Reader
-	writer  framing.Writer
-	stream  io.Closer
+	stream  Stream
 
 	ctx    context.Context // the parent of every handler's context
 	cancel context.CancelFunc
@@ -75,20 +73,47 @@ const (
 	closed
 )
 
-// New starts a connection over rwc and returns it. It reads messages from
-// rwc and dispatches them to h (a nil h answers every request with -32601)
-// until the peer closes its side, ctx ends, or Close is called. Handlers'
-// contexts descend from ctx.
+// Stream carries whole messages: a byte stream with its framing (New makes
+// one), or a transport whose messages are its own, such as WebSocket.
+// ReadMessage is called from one goroutine; WriteMessage from one at a time;
+// Close must make a blocked ReadMessage return.
+type Stream interface {
+	framing.Reader
+	framing.Writer
+	io.Closer
+}
+
+// New starts a connection over rwc, framed as WithFramer says (Content-Length
+// headers by default), and returns it. It reads messages from rwc and
+// dispatches them to h (a nil h answers every request with -32601) until the
+// peer closes its side, ctx ends, or Close is called. Handlers' contexts
+// descend from ctx.
 func New(ctx context.Context, rwc io.ReadWriteCloser, h Handler, opts ...Option) *Conn {
 	cfg := newConfig(opts)
+	s := framedStream{cfg.framer.NewReader(rwc), cfg.framer.NewWriter(rwc), rwc}
+	return newConn(ctx, s, h, cfg)
+}
+
+// NewStream starts a connection over a stream of whole messages; otherwise
+// it is New. WithFramer does not apply.
+func NewStream(ctx context.Context, s Stream, h Handler, opts ...Option) *Conn {
+	return newConn(ctx, s, h, newConfig(opts))
+}
+
+// framedStream is a byte stream with its framing.
+type framedStream struct {
+	framing.Reader
+	framing.Writer
+	io.Closer
+}
+
+func newConn(ctx context.Context, s Stream, h Handler, cfg config) *Conn {
 	if h == nil {
 		h = NewMux()
 	}
 	c := &Conn{
 		cfg:      cfg,
-		reader:   cfg.framer.NewReader(rwc),
-		writer:   cfg.framer.NewWriter(rwc),
-		stream:   rwc,
+		stream:   s,
 		done:     make(chan struct{}),
 		inflight: make(map[string]*inbound),
 		pending:  make(map[int64]chan response),
@@ -160,7 +185,7 @@ func (c *Conn) readLoop() {
 // calls always get through while handlers run.
 func (c *Conn) readAll() error {
 	for c.waitForRoom() {
-		body, err := c.reader.ReadMessage()
+		body, err := c.stream.ReadMessage()
 		if err != nil {
 			var fe *framing.Error
 			if errors.As(err, &fe) {

@@ -88,7 +88,7 @@ func (c *Conn) writeFrames(frames []*[]byte) (n int, err error) {
 		n += len(*f)
 		if err == nil {
 			c.hook(Out, *f)
-			err = c.writer.WriteMessage(*f)
+			err = c.stream.WriteMessage(*f)
 		}
 		putBuf(f)
 		frames[i] = nil
