@@ -51,7 +51,7 @@ func (c *Conn) receiveBatch(body []byte) {
 		case msgInvalid:
 			c.sendError(it.req.ID, it.bad, b)
 		case msgResponse:
-			c.deliver(it.req.ID, &it.env)
+			c.deliver(&it.env)
 		case msgRequest:
 			c.accept(it.req, b)
 		case msgNotification:

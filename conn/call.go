@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 )
 
 // This file is our side of calls: Call, Notify and Batch send; deliver
@@ -17,6 +18,13 @@ type response struct {
 	result json.RawMessage
 	err    error
 }
+
+// respChans recycles the channels on which a Call waits for its reply (one
+// allocation less per call). A channel goes back only once its one reply has
+// been received: whoever sends a reply first takes the channel out of
+// pending, so no one else can send on it then. A call abandoned on its
+// context does not give its channel back, as a late reply may still come.
+var respChans = sync.Pool{New: func() any { return make(chan response, 1) }}
 
 // Call sends a request and waits for its reply. The result is decoded into
 // result (a pointer, or nil to discard it; a *json.RawMessage receives the
@@ -31,15 +39,21 @@ func (c *Conn) Call(ctx context.Context, method string, params, result any) erro
 	if err != nil {
 		return fmt.Errorf("conn: call %q: %w", method, err)
 	}
-	chans := [1]chan response{make(chan response, 1)}
-	ids, err := c.sendCalls(ctx, chans[:], func(dst []byte, ids []int64) []byte {
-		return appendRequest(dst, ID{strconv.FormatInt(ids[0], 10)}, method, p)
+	// Nothing here escapes, so a call allocates no more than its channel,
+	// which is recycled.
+	chans := [1]chan response{respChans.Get().(chan response)}
+	var ids [1]int64
+	err = c.sendCalls(ctx, chans[:], ids[:], func(dst []byte) []byte {
+		var text [20]byte
+		return appendRequest(dst, ID{string(strconv.AppendInt(text[:0], ids[0], 10))}, method, p)
 	})
 	if err != nil {
+		respChans.Put(chans[0]) // never registered
 		return fmt.Errorf("conn: call %q: %w", method, err)
 	}
 	select {
 	case r := <-chans[0]:
+		respChans.Put(chans[0]) // its one reply is in: no one else can send on it
 		if r.err != nil {
 			return fmt.Errorf("conn: call %q: %w", method, r.err)
 		}
@@ -72,7 +86,7 @@ func (c *Conn) Notify(ctx context.Context, method string, params any) error {
 	write := c.enqueueLocked(b)
 	c.mu.Unlock()
 	if write {
-		c.flush()
+		go c.flushFunc() // not inline: a write stuck on a peer that does not read must not hold us
 	}
 	return nil
 }
@@ -106,7 +120,8 @@ func (c *Conn) Batch(ctx context.Context, calls []*BatchCall) error {
 			chans[i] = make(chan response, 1)
 		}
 	}
-	ids, err := c.sendCalls(ctx, chans, func(dst []byte, ids []int64) []byte {
+	ids := make([]int64, len(calls))
+	err := c.sendCalls(ctx, chans, ids, func(dst []byte) []byte {
 		dst = append(dst, '[')
 		for i, bc := range calls {
 			if i > 0 {
@@ -147,13 +162,14 @@ func (c *Conn) Batch(ctx context.Context, calls []*BatchCall) error {
 
 // sendCalls gives each non-nil channel the next id, registers it to receive
 // that id's reply, and queues the message that encode builds with those ids
-// (ids[i] is 0 where chans[i] is nil: a notification). It returns the ids.
-func (c *Conn) sendCalls(ctx context.Context, chans []chan response, encode func(dst []byte, ids []int64) []byte) ([]int64, error) {
-	ids := make([]int64, len(chans))
+// (ids[i] is 0 where chans[i] is nil: a notification). It sets the ids in
+// ids, which has one element per channel, before it calls encode, which
+// reads them there. (Were ids an argument of encode, it would escape.)
+func (c *Conn) sendCalls(ctx context.Context, chans []chan response, ids []int64, encode func(dst []byte) []byte) error {
 	c.mu.Lock()
 	if err := c.admitLocked(ctx, true); err != nil {
 		c.mu.Unlock()
-		return nil, err
+		return err
 	}
 	for i, ch := range chans {
 		if ch != nil {
@@ -163,13 +179,15 @@ func (c *Conn) sendCalls(ctx context.Context, chans []chan response, encode func
 		}
 	}
 	b := getBuf()
-	*b = encode(*b, ids)
+	*b = encode(*b)
 	write := c.enqueueLocked(b)
 	c.mu.Unlock()
 	if write {
-		c.flush()
+		// Not inline: the caller waits for its reply or its context, and a
+		// write stuck on a peer that does not read would keep it from both.
+		go c.flushFunc()
 	}
-	return ids, nil
+	return nil
 }
 
 // admitLocked waits while the outbox is over its limit, and fails once the
@@ -212,8 +230,8 @@ func (c *Conn) abandon(id int64) {
 // deliver hands a reply to the call waiting for it. Replies to unknown ids
 // (a cancelled call's late reply, or a confused peer) are logged and
 // dropped.
-func (c *Conn) deliver(id ID, env *envelope) {
-	n, err := strconv.ParseInt(id.raw, 10, 64)
+func (c *Conn) deliver(env *envelope) {
+	n, err := strconv.ParseInt(string(env.id), 10, 64) // no copy: the string does not escape
 	c.mu.Lock()
 	ch, ok := c.pending[n]
 	if ok && err == nil {
@@ -221,7 +239,7 @@ func (c *Conn) deliver(id ID, env *envelope) {
 	}
 	c.mu.Unlock()
 	if !ok || err != nil {
-		c.cfg.logger.Debug("conn: dropped a reply to an unknown id", "id", id.raw)
+		c.cfg.logger.Debug("conn: dropped a reply to an unknown id", "id", string(env.id))
 		return
 	}
 	if env.err == nil {

@@ -83,7 +83,8 @@ func (c *Conn) accept(req Request, batch *batchReply) {
 		}
 		return
 	}
-	in := &inbound{conn: c, req: req, mode: c.modeOf(&req)}
+	in := &inbound{conn: c, req: req}
+	in.mode = c.modeOf(&in.req) // not &req: that would move req to the heap too
 	if req.ID.IsValid() {
 		in.batch = batch
 	}
@@ -182,11 +183,21 @@ func (c *Conn) spawn(start []*inbound) {
 func (c *Conn) run(in *inbound) {
 	for in != nil {
 		reply := c.handle(in)
-		next := c.finish(in)
-		if reply != nil {
-			// The reply goes out after finish, so that a handler stuck in
-			// a write never holds its place in the order.
-			c.replyTo(in.batch, reply, next == nil)
+		if reply != nil && in.batch != nil {
+			in.batch.add(c, reply) // never writes on this goroutine
+			reply = nil
+		}
+		// The reply is queued by finish, before the handler counts as done
+		// (a draining connection must not close with a reply on its way),
+		// and written after it, so that a handler stuck in a write never
+		// holds its place in the order.
+		next, write := c.finish(in, reply)
+		if write {
+			if next == nil {
+				c.flush()
+			} else {
+				go c.flushFunc()
+			}
 		}
 		in = next
 	}
@@ -202,7 +213,21 @@ func (c *Conn) handle(in *inbound) *[]byte {
 		}
 		return nil
 	}
-	buf := getBuf()
+	return c.encodeReply(in, result, err)
+}
+
+// encodeReply encodes the reply to a request. Encoding runs the handler's
+// code too (a result's MarshalJSON, an error's Error method), so a panic
+// there is recovered as in invoke: it must not end the process.
+func (c *Conn) encodeReply(in *inbound, result any, err error) (buf *[]byte) {
+	buf = getBuf()
+	defer func() {
+		if p := recover(); p != nil {
+			c.cfg.logger.Error("conn: encoding the reply panicked", "method", in.req.Method, "panic", p, "stack", string(debug.Stack()))
+			e := &Error{Code: CodeInternalError, Message: fmt.Sprintf("encoding the reply panicked: %v", p)}
+			*buf = appendError((*buf)[:0], in.req.ID, e)
+		}
+	}()
 	if err == nil {
 		var data []byte
 		if data, err = encodeValue(result); err == nil {
@@ -231,10 +256,11 @@ func (c *Conn) invoke(in *inbound) (result any, err error) {
 	return c.handler.ServeRPC(in, &in.req)
 }
 
-// finish does the bookkeeping of a finished handler and returns the next
-// message for this goroutine to run, if one may start; any others that may
-// start get goroutines of their own.
-func (c *Conn) finish(in *inbound) *inbound {
+// finish does the bookkeeping of a finished handler, queues its reply (if
+// not nil) and returns the next message for this goroutine to run, if one
+// may start, and whether the caller must write the outbox; any others that
+// may start get goroutines of their own.
+func (c *Conn) finish(in *inbound, reply *[]byte) (*inbound, bool) {
 	var buf [4]*inbound
 	c.mu.Lock()
 	if in.key != "" && c.inflight[in.key] == in {
@@ -244,6 +270,14 @@ func (c *Conn) finish(in *inbound) *inbound {
 		c.releaseLocked(in)
 	}
 	in.finished = true
+	write := false
+	if reply != nil {
+		if c.state == closed {
+			putBuf(reply)
+		} else {
+			write = c.enqueueLocked(reply)
+		}
+	}
 	c.active--
 	start := c.startableLocked(buf[:0])
 	if c.active == 0 {
@@ -251,8 +285,8 @@ func (c *Conn) finish(in *inbound) *inbound {
 	}
 	c.mu.Unlock()
 	if len(start) == 0 {
-		return nil
+		return nil, write
 	}
 	c.spawn(start[1:])
-	return start[0]
+	return start[0], write
 }

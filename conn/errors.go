@@ -97,6 +97,12 @@ func methodNotFound(method string) *Error {
 func toError(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
+		if e == nil {
+			// A nil *Error returned as an error interface is not nil: the
+			// handler failed, but there is nothing to send, and its Error
+			// method would dereference nil.
+			return &Error{Code: CodeInternalError, Message: "handler returned a nil *conn.Error as its error"}
+		}
 		return e
 	}
 	return &Error{Code: CodeInternalError, Message: err.Error()}

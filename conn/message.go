@@ -214,16 +214,18 @@ func (env *envelope) classify(req *Request) (msgKind, *Error) {
 		return msgInvalid, invalidRequest("a message must be a JSON object")
 	}
 	if env.hasID {
-		id, ok := parseID(env.id)
-		if !ok {
+		// env.id is one valid JSON value already, so its first byte tells
+		// whether it may be an id, as parseID would.
+		if k := kindOf(env.id); k != kindNumber && k != kindString && k != kindNull {
 			return msgInvalid, invalidRequest(`"id" must be a string, a number or null`)
 		}
-		req.ID = id
-	}
-	if env.method == nil && env.hasID && (env.result != nil || env.err != nil) {
-		// A reply. Its "jsonrpc" member is not checked: answering a sloppy
-		// reply with an error would only confuse the peer.
-		return msgResponse, nil
+		if env.method == nil && (env.result != nil || env.err != nil) {
+			// A reply. Its "jsonrpc" member is not checked: answering a
+			// sloppy reply with an error would only confuse the peer. Its id
+			// stays in env.id, where deliver reads it without a copy.
+			return msgResponse, nil
+		}
+		req.ID, _ = parseID(env.id)
 	}
 	if string(env.version) != `"2.0"` {
 		return msgInvalid, invalidRequest(`"jsonrpc" must be "2.0"`)

@@ -98,10 +98,10 @@ func newParamsDecoder[P any]() *paramsDecoder[P] {
 
 // decode turns raw params into P, or returns a -32602 error.
 func (d *paramsDecoder[P]) decode(raw json.RawMessage) (P, error) {
-	var p P
 	if d.raw {
 		return any(raw).(P), nil
 	}
+	var p P // declared after the raw case: reflect moves it to the heap
 	v := reflect.ValueOf(&p).Elem()
 	if d.ptr {
 		v.Set(reflect.New(v.Type().Elem()))

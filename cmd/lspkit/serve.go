@@ -19,6 +19,8 @@ type serveFlags struct {
 	stdio    bool
 	logFile  string
 	logLevel string
+
+	transport transportFlags // --socket, --pipe, --listen, --http, --ws, --clientProcessId (transport.go)
 }
 
 func (f *serveFlags) register(cmd *cobra.Command) {
@@ -27,6 +29,7 @@ func (f *serveFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.stdio, "stdio", true, "serve on stdin/stdout (the default; accepted because editors pass it)")
 	fl.StringVar(&f.logFile, "log-file", "", "write logs to this file instead of stderr")
 	fl.StringVar(&f.logLevel, "log-level", "warn", "log level: debug, info, warn or error")
+	f.transport.register(fl)
 }
 
 func newServe() *cobra.Command {
@@ -36,7 +39,7 @@ func newServe() *cobra.Command {
 		Example: `  lspkit serve arith
   echo '{"jsonrpc":"2.0","id":1,"method":"subtract","params":[42,23]}' | lspkit serve arith --framing line`,
 	}
-	cmd.AddCommand(newServeArith())
+	cmd.AddCommand(newServeArith(), newServeCalc())
 	return cmd
 }
 
@@ -44,28 +47,34 @@ func newServeArith() *cobra.Command {
 	var f serveFlags
 	cmd := &cobra.Command{
 		Use:   "arith",
-		Short: "Serve the arith JSON-RPC calculator plugin on stdin/stdout",
+		Short: "Serve the arith JSON-RPC calculator plugin on stdin/stdout, a socket, HTTP or WebSocket",
 		Long: `Serve the arith sample: the JSON-RPC 2.0 specification's calculator (subtract,
 sum, get_data, update, notify_hello, notify_sum) and more (add, multiply,
-divide, echo, sleep, fail, tick, count, get_total) on stdin/stdout.`,
+divide, echo, sleep, fail, tick, count, get_total) on stdin/stdout.
+
+Other transports, one at a time: --socket=PORT and --pipe=PATH connect to
+an editor that listens (vscode-languageclient's TransportKind.socket and
+.pipe); --listen=ADDR accepts any number of clients, each with its own
+state; --http=ADDR serves JSON-RPC over HTTP POST at /rpc and --ws=ADDR over
+WebSocket. Listening addresses default to 127.0.0.1 when only a port is
+given. --clientProcessId=PID exits once that process has exited.`,
 		Example: `  lspkit serve arith
-  lspkit serve arith --framing line --log-level debug`,
+  lspkit serve arith --framing line --log-level debug
+  lspkit serve arith --socket=5007 --clientProcessId=4242
+  lspkit serve arith --listen=:7000
+  lspkit serve arith --http=:7001   # curl -d '{"jsonrpc":"2.0","id":1,"method":"sum","params":[1,2]}' -H 'Content-Type: application/json' http://127.0.0.1:7001/rpc`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts, closeLog, err := f.options()
-			if err != nil {
-				return err
-			}
-			defer closeLog()
-			return conn.Serve(cmd.Context(), stdio(), arith.New(), opts...)
+			return f.serve(cmd, func() conn.Handler { return arith.New() })
 		},
 	}
 	f.register(cmd)
 	return cmd
 }
 
-// options turns the flags into connection options.
-func (f *serveFlags) options() ([]conn.Option, func(), error) {
+// options turns the flags into connection options, and returns the logger
+// they set.
+func (f *serveFlags) options() ([]conn.Option, *slog.Logger, func(), error) {
 	var fr framing.Framer
 	switch f.framing {
 	case "header":
@@ -73,13 +82,13 @@ func (f *serveFlags) options() ([]conn.Option, func(), error) {
 	case "line":
 		fr = framing.Line()
 	default:
-		return nil, nil, fmt.Errorf("--framing must be header or line, not %q", f.framing)
+		return nil, nil, nil, fmt.Errorf("--framing must be header or line, not %q", f.framing)
 	}
 	logger, closeLog, err := newLogger(f.logFile, f.logLevel)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return []conn.Option{conn.WithFramer(fr), conn.WithLogger(logger)}, closeLog, nil
+	return []conn.Option{conn.WithFramer(fr), conn.WithLogger(logger)}, logger, closeLog, nil
 }
 
 // newLogger returns a logger to stderr, or to file when one is named.

@@ -1,0 +1,168 @@
+// Command lspbench measures JSON-RPC over stdio, side by side: lspkit's
+// server (`lspkit serve arith`, the real binary), a server built with
+// github.com/sourcegraph/jsonrpc2, and a floor — a minimal hand-written echo
+// loop with no reflection that shows what the pipe and the framing cost by
+// themselves. Each runs as a subprocess on stdin/stdout with Content-Length
+// framing and is driven by the same pipelined client.
+//
+// From the repository root:
+//
+//	go run ./cmd/lspbench          # everything: 3 rounds, about a minute and a half
+//	go run ./cmd/lspbench -quick   # one short round, a few seconds
+//
+// lspbench builds lspkit from ./cmd/lspkit into a temporary directory (or
+// takes -lspkit PATH); the floor and the sourcegraph server are modes of
+// lspbench itself (lspbench -serve floor, lspbench -serve sourcegraph), which
+// it re-executes.
+//
+// Scenarios: sequential small echo round trips (p50 and p99 latency,
+// calls/s); echo with 16 and 256 calls in flight (calls/s); 50,000 tick
+// notifications then count (the time until count answers, which must be
+// 50,000 more than before); 1 MiB of params echoed (MB/s, every byte
+// checked); a 10 s sleep cancelled after 10 ms (the time from sending
+// $/cancelRequest to the -32800 reply); and each server's peak RSS (VmHWM).
+// Every server runs every scenario in each round, in a rotating order, and
+// the report gives the median of the rounds, absolute and as the ratio to
+// the floor (>1 = slower, or more memory), with the targets of issue 7
+// marked pass or fail for lspkit.
+//
+// The report goes to stdout, progress to stderr; the servers' stdout is
+// their wire and nothing else.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// serveEnv makes lspbench serve instead of measure: its value is the server.
+const serveEnv = "LSPBENCH_SERVE"
+
+func main() {
+	if mode := os.Getenv(serveEnv); mode != "" {
+		os.Exit(serveMode(mode))
+	}
+	var (
+		rounds  = flag.Int("rounds", 3, "rounds; each server runs every scenario once per round, and the report gives medians")
+		quick   = flag.Bool("quick", false, "one short round (sizes cut down; -rounds still applies if set)")
+		serve   = flag.String("serve", "", "serve instead of measuring: floor or sourcegraph, on stdin/stdout")
+		lspkit  = flag.String("lspkit", "", "the lspkit binary to measure (default: build ./cmd/lspkit)")
+		servers = flag.String("servers", "floor,lspkit,sourcegraph", "the servers to measure, comma-separated; the floor is always measured")
+	)
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: lspbench [flags]\n\nMeasures JSON-RPC over stdio: the floor, lspkit and sourcegraph/jsonrpc2, side by side.\n\n")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if *serve != "" {
+		os.Exit(serveMode(*serve))
+	}
+	z := fullSizes
+	if *quick {
+		z = quickSizes
+		if !isFlagSet("rounds") {
+			*rounds = 1
+		}
+	}
+	if err := run(*rounds, z, *lspkit, strings.Split(*servers, ",")); err != nil {
+		fmt.Fprintln(os.Stderr, "lspbench:", err)
+		os.Exit(1)
+	}
+}
+
+func isFlagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// serveMode serves one of lspbench's own servers on stdin/stdout.
+func serveMode(mode string) int {
+	var err error
+	switch mode {
+	case "floor":
+		err = serveFloor(os.Stdin, os.Stdout)
+	case "sourcegraph":
+		err = serveSourcegraph(os.Stdin, os.Stdout)
+	default:
+		err = fmt.Errorf("unknown server %q (want floor or sourcegraph)", mode)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "lspbench -serve:", err)
+		return 1
+	}
+	return 0
+}
+
+// run measures and prints the report.
+func run(rounds int, z sizes, lspkitPath string, names []string) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	servers, cleanup, err := setUp(self, lspkitPath, names)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	results, err := measure(servers, rounds, z, os.Stderr)
+	if err != nil {
+		return err
+	}
+	report(os.Stdout, servers, results, rounds, z)
+	return nil
+}
+
+// setUp resolves the servers to run, building lspkit if needed.
+func setUp(self, lspkitPath string, names []string) ([]server, func(), error) {
+	servers := []server{{name: "floor", path: self, env: []string{serveEnv + "=floor"}}}
+	cleanup := func() {}
+	for _, n := range names {
+		switch n = strings.TrimSpace(n); n {
+		case "floor", "":
+		case "sourcegraph":
+			servers = append(servers, server{name: n, path: self, env: []string{serveEnv + "=sourcegraph"}})
+		case "lspkit":
+			if lspkitPath == "" {
+				dir, err := os.MkdirTemp("", "lspbench")
+				if err != nil {
+					return nil, cleanup, err
+				}
+				cleanup = func() { os.RemoveAll(dir) }
+				if lspkitPath, err = buildLspkit(dir); err != nil {
+					cleanup()
+					return nil, func() {}, err
+				}
+			}
+			servers = append(servers, server{name: n, path: lspkitPath, args: []string{"serve", "arith"}})
+		default:
+			return nil, cleanup, fmt.Errorf("unknown server %q (want floor, lspkit or sourcegraph)", n)
+		}
+	}
+	return servers, cleanup, nil
+}
+
+// buildLspkit builds ./cmd/lspkit of the module around the working
+// directory into dir.
+func buildLspkit(dir string) (string, error) {
+	gomod, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("finding the module (go env GOMOD): %w", err)
+	}
+	root := filepath.Dir(strings.TrimSpace(string(gomod)))
+	if root == "." || strings.TrimSpace(string(gomod)) == os.DevNull {
+		return "", fmt.Errorf("run lspbench inside the lspkit module, or give -lspkit PATH")
+	}
+	out := filepath.Join(dir, "lspkit")
+	cmd := exec.Command("go", "build", "-o", out, "./cmd/lspkit")
+	cmd.Dir = root
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("building lspkit: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,447 @@
+package framing
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"math"
+	"strconv"
+	"sync"
+)
+
+// Header returns the Framer of the LSP base protocol: every message is preceded
+// by a header block of `Name: value` lines, which must include Content-Length,
+// ended by an empty line. See the package documentation for the exact rules.
+func Header(opts ...Option) Framer {
+	return headerFramer{opts: buildOptions(opts)}
+}
+
+type headerFramer struct{ opts options }
+
+func (f headerFramer) NewReader(r io.Reader) Reader {
+	return &headerReader{br: bufio.NewReaderSize(r, readBufferSize), opts: f.opts}
+}
+
+func (f headerFramer) NewWriter(w io.Writer) Writer {
+	return &headerWriter{w: w}
+}
+
+// contentLengthPrefix is what resynchronisation looks for at the start of a line.
+const contentLengthPrefix = "content-length:"
+
+// exactAllocLimit is the largest claimed body for which the whole claimed size
+// is allocated up front. Beyond it the body buffer grows as bytes arrive.
+const exactAllocLimit = 1 << 20
+
+type headerReader struct {
+	br   *bufio.Reader
+	opts options
+
+	// skip is the number of body bytes of a refused message (TooLarge,
+	// BadCharset) still to discard before the next message.
+	skip int64
+	// resync: after a BadHeader, discard input up to a line that starts with
+	// Content-Length: before reading the next header block.
+	resync bool
+	// midLine: the input position is inside a line (a too-long line was cut),
+	// so resync must first discard up to the end of that line.
+	midLine bool
+}
+
+func (r *headerReader) ReadMessage() ([]byte, error) {
+	if r.skip > 0 {
+		if err := r.discardBody(); err != nil {
+			return nil, err
+		}
+	}
+	if r.resync {
+		if err := r.resyncStream(); err != nil {
+			return nil, err
+		}
+	}
+	size, err := r.readHeader()
+	if err != nil {
+		return nil, err
+	}
+	return r.readBody(size)
+}
+
+// discardBody drops the body of a refused message without buffering it.
+func (r *headerReader) discardBody() error {
+	for r.skip > 0 {
+		n := r.skip
+		if n > 1<<30 {
+			n = 1 << 30
+		}
+		d, err := r.br.Discard(int(n))
+		r.skip -= int64(d)
+		if err != nil {
+			if err == io.EOF {
+				r.skip = 0
+				return io.ErrUnexpectedEOF
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// resyncStream discards input, line by line and in bounded memory, until the
+// start of a line beginning with Content-Length: (case-insensitively). At the
+// end of input it returns io.EOF.
+func (r *headerReader) resyncStream() error {
+	for {
+		if r.midLine {
+			for {
+				_, err := r.br.ReadSlice('\n')
+				if err == nil {
+					break
+				}
+				if err == bufio.ErrBufferFull {
+					continue
+				}
+				if err == io.EOF {
+					r.resync, r.midLine = false, false
+				}
+				return err
+			}
+			r.midLine = false
+		}
+		p, err := r.br.Peek(len(contentLengthPrefix))
+		if len(p) == len(contentLengthPrefix) && equalFold(p, contentLengthPrefix) {
+			r.resync = false
+			return nil
+		}
+		if err != nil && err != io.EOF {
+			return err
+		}
+		if err == io.EOF && len(p) == 0 {
+			r.resync = false
+			return io.EOF
+		}
+		r.midLine = true // not a Content-Length line: drop it
+	}
+}
+
+// badHeader returns a BadHeader error and arranges for the next ReadMessage to
+// resynchronise.
+func (r *headerReader) badHeader(midLine bool, detail string) error {
+	r.resync, r.midLine = true, midLine
+	return &Error{Kind: BadHeader, Detail: detail}
+}
+
+// readHeader reads one header block and returns the body size it announces.
+func (r *headerReader) readHeader() (int64, error) {
+	var (
+		total      int   // bytes of the header block so far
+		length     int64 // Content-Length, if seen
+		seen       bool  // a Content-Length was seen
+		overflow   bool  // the Content-Length overflows int64
+		badCharset string
+	)
+	for {
+		line, err := r.br.ReadSlice('\n')
+		if err != nil {
+			if err == bufio.ErrBufferFull {
+				return 0, r.badHeader(true, "header line longer than "+strconv.Itoa(len(line))+" bytes: "+quoteTrunc(line))
+			}
+			if err == io.EOF {
+				if total == 0 && isBlank(line) {
+					return 0, io.EOF // between messages
+				}
+				return 0, io.ErrUnexpectedEOF
+			}
+			return 0, err
+		}
+		content := line[:len(line)-1]
+		if n := len(content); n > 0 && content[n-1] == '\r' {
+			content = content[:n-1]
+		}
+		if len(content) == 0 && total == 0 {
+			continue // tolerate stray blank lines between messages
+		}
+		total += len(line)
+		if total > r.opts.maxHeader {
+			return 0, r.badHeader(false, "header block exceeds "+strconv.Itoa(r.opts.maxHeader)+" bytes")
+		}
+		if len(content) == 0 {
+			break // end of the header block
+		}
+
+		var value []byte
+		isLength := false
+		if len(content) >= len("Content-Length:") && string(content[:len("Content-Length:")]) == "Content-Length:" {
+			// Fast path: the canonical spelling every sender uses.
+			isLength, value = true, trimOWS(content[len("Content-Length:"):])
+		} else {
+			colon := bytes.IndexByte(content, ':')
+			if colon < 0 {
+				return 0, r.badHeader(false, "header line without colon: "+quoteTrunc(content))
+			}
+			name := content[:colon]
+			if !isToken(name) {
+				return 0, r.badHeader(false, "invalid header name: "+quoteTrunc(content))
+			}
+			value = trimOWS(content[colon+1:])
+			switch {
+			case equalFold(name, "content-length"):
+				isLength = true
+			case equalFold(name, "content-type"):
+				if cs, ok := checkCharset(value); !ok && badCharset == "" {
+					badCharset = quoteTrunc(cs)
+				}
+			}
+		}
+		if isLength {
+			n, ovf, ok := parseLength(value)
+			if !ok {
+				return 0, r.badHeader(false, "invalid Content-Length: "+quoteTrunc(content))
+			}
+			if seen && (n != length || ovf != overflow) {
+				return 0, r.badHeader(false, "conflicting Content-Length headers: "+quoteTrunc(content))
+			}
+			length, overflow, seen = n, ovf, true
+		}
+	}
+
+	if !seen {
+		return 0, r.badHeader(false, "missing Content-Length header")
+	}
+	if overflow {
+		r.skip = math.MaxInt64 // nothing will ever complete this body: drop up to EOF
+		return 0, &Error{Kind: TooLarge, Size: -1, Limit: r.opts.maxMessage}
+	}
+	if length > r.opts.maxMessage {
+		r.skip = length
+		return 0, &Error{Kind: TooLarge, Size: length, Limit: r.opts.maxMessage}
+	}
+	if badCharset != "" {
+		r.skip = length
+		return 0, &Error{Kind: BadCharset, Detail: "charset " + badCharset}
+	}
+	return length, nil
+}
+
+// readBody reads a body of size bytes. Memory grows with what arrives, not with
+// what the header claimed.
+func (r *headerReader) readBody(size int64) ([]byte, error) {
+	if size == 0 {
+		return []byte{}, nil
+	}
+	if size <= exactAllocLimit {
+		buf := make([]byte, size)
+		if _, err := io.ReadFull(r.br, buf); err != nil {
+			return nil, bodyErr(err)
+		}
+		return buf, nil
+	}
+	buf := make([]byte, exactAllocLimit)
+	n := 0
+	for {
+		m, err := io.ReadFull(r.br, buf[n:])
+		n += m
+		if err != nil {
+			return nil, bodyErr(err)
+		}
+		if int64(n) == size {
+			return buf, nil
+		}
+		next := int64(2 * len(buf))
+		if next > size {
+			next = size
+		}
+		nb := make([]byte, next)
+		copy(nb, buf[:n])
+		buf = nb
+	}
+}
+
+// bodyErr maps an error met inside a body: any end of input is unexpected.
+func bodyErr(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// parseLength parses a Content-Length value: one or more decimal digits, nothing
+// else. overflow reports a value beyond int64 (n is then meaningless).
+func parseLength(v []byte) (n int64, overflow, ok bool) {
+	if len(v) == 0 {
+		return 0, false, false
+	}
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return 0, false, false
+		}
+		d := int64(c - '0')
+		if !overflow {
+			if n > (math.MaxInt64-d)/10 {
+				overflow = true
+			} else {
+				n = n*10 + d
+			}
+		}
+	}
+	if overflow {
+		n = -1
+	}
+	return n, overflow, true
+}
+
+// checkCharset looks at a Content-Type value and reports whether its charset
+// parameter, if any, is utf-8 (or utf8). The media type itself is not checked.
+// If not ok, cs is the offending charset value as it appeared.
+func checkCharset(v []byte) (cs []byte, ok bool) {
+	i := bytes.IndexByte(v, ';')
+	if i < 0 {
+		return nil, true
+	}
+	v = v[i+1:]
+	for len(v) > 0 {
+		v = trimOWS(v)
+		// parameter name
+		j := 0
+		for j < len(v) && v[j] != '=' && v[j] != ';' {
+			j++
+		}
+		name := trimOWS(v[:j])
+		if j == len(v) || v[j] == ';' { // a parameter without a value: ignore
+			if j < len(v) {
+				j++
+			}
+			v = v[j:]
+			continue
+		}
+		v = trimOWS(v[j+1:])
+		// parameter value: token or quoted-string
+		var raw, val []byte
+		var buf [16]byte
+		if len(v) > 0 && v[0] == '"' {
+			k, n := 1, 0
+			for k < len(v) && v[k] != '"' {
+				if v[k] == '\\' && k+1 < len(v) {
+					k++
+				}
+				if n < len(buf) {
+					buf[n] = v[k]
+				}
+				n++
+				k++
+			}
+			if k < len(v) {
+				k++ // closing quote
+			}
+			raw = v[:k]
+			if n <= len(buf) {
+				val = buf[:n]
+			} else {
+				val = v[:k] // too long to be utf-8 anyway
+			}
+			v = v[k:]
+			if k := bytes.IndexByte(v, ';'); k >= 0 {
+				v = v[k+1:]
+			} else {
+				v = nil
+			}
+		} else {
+			k := bytes.IndexByte(v, ';')
+			if k < 0 {
+				k = len(v)
+			}
+			raw = trimOWS(v[:k])
+			val = raw
+			if k < len(v) {
+				k++
+			}
+			v = v[k:]
+		}
+		if equalFold(name, "charset") && !equalFold(val, "utf-8") && !equalFold(val, "utf8") {
+			return raw, false
+		}
+	}
+	return nil, true
+}
+
+// trimOWS trims spaces and tabs at both ends of b.
+func trimOWS(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// equalFold reports whether b equals the lower-case ASCII string lower, ignoring
+// ASCII case.
+func equalFold(b []byte, lower string) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// tokenChars marks the bytes allowed in an HTTP token (a header name).
+var tokenChars = func() (t [256]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+		t[c-'a'+'A'] = true
+	}
+	for _, c := range "!#$%&'*+-.^_`|~" {
+		t[c] = true
+	}
+	return t
+}()
+
+// isToken reports whether b is a non-empty HTTP token.
+func isToken(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if !tokenChars[c] {
+			return false
+		}
+	}
+	return true
+}
+
+type headerWriter struct {
+	mu      sync.Mutex
+	w       io.Writer
+	buf     writeBuf
+	corrupt error // set once a frame was only partly written
+}
+
+func (w *headerWriter) WriteMessage(body []byte) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.corrupt != nil {
+		return w.corrupt
+	}
+	buf := w.buf.get(len(body) + len("Content-Length: \r\n\r\n") + 20)
+	buf = append(buf, "Content-Length: "...)
+	buf = strconv.AppendInt(buf, int64(len(body)), 10)
+	buf = append(buf, "\r\n\r\n"...)
+	buf = append(buf, body...)
+	corrupt, err := writeFrame(w.w, buf)
+	w.buf.put(buf)
+	if corrupt {
+		w.corrupt = err
+	}
+	return err
+}

@@ -1,0 +1,86 @@
+// Package lsp is a framework for language servers: register typed handlers,
+// serve, and every rule of the Language Server Protocol's base protocol and
+// lifecycle holds without further thought.
+//
+// # A server
+//
+//	srv := lsp.NewServer("calc", "1.0")
+//	docs := srv.Documents() // keep open documents in step with the client
+//	srv.OnHover(func(ctx context.Context, p *protocol.HoverParams) (*protocol.Hover, error) {
+//		snap, ok := docs.Get(p.TextDocument.URI)
+//		if !ok {
+//			return nil, nil // null: nothing to show
+//		}
+//		off := snap.Offset(p.Position, srv.Encoding())
+//		return &protocol.Hover{Contents: markdown(describe(snap.Text(), off))}, nil
+//	})
+//	err := srv.Serve(ctx, stdio)  // until exit
+//	os.Exit(lsp.ExitCode(err))     // 0 after shutdown and exit, else 1
+//
+// There is an On… method for every message a client sends in LSP 3.18
+// (generated from the protocol's meta model, as are the types in package
+// protocol), and Handle for custom methods with conn's typed handlers.
+//
+// # Capabilities
+//
+// The capabilities announced in initialize are derived from what is
+// registered: OnHover announces hoverProvider, OnCompletionItemResolve
+// completionProvider.resolveProvider, Documents incremental text sync.
+// SetCapabilities supplies what registration cannot imply (trigger
+// characters, a semantic tokens legend, the commands of executeCommand);
+// what it sets wins. serverInfo is the name and version given to
+// NewServer. The position encoding is agreed from the client's
+// general.positionEncodings (UTF-8 preferred, then UTF-32; UTF-16, which
+// always works, otherwise): Server.Encoding says which.
+//
+// # Lifecycle, enforced
+//
+// Before initialize, requests are answered -32002 (ServerNotInitialized)
+// and notifications dropped, exit excepted; a second initialize gets
+// -32600; after shutdown, requests get -32600 while replies to the server's
+// own earlier calls are still processed; exit ends Serve, which returns nil
+// if shutdown came first and an *ExitError with code 1 otherwise (see
+// ExitCode); the end of the client's stream ends Serve as well. A $/
+// request nothing handles gets -32601; a $/ notification is ignored. If the
+// processId of initialize (or WithClientProcessID) names a process that
+// dies, Serve ends. Until initialize is answered the Client sends only what
+// the specification allows then.
+//
+// # Ordering
+//
+// Messages are handled as package conn orders them: notifications — so
+// document changes — apply alone and in order, and a request sees every
+// change received before it; requests run concurrently with each other. A
+// request that changes state is registered with the Exclusive option; a
+// notification that changes nothing requests read may be Concurrent. A
+// long request that has taken its snapshot may call conn.Release to let
+// later messages run; ContentModified then tells it whether its document
+// changed under it.
+//
+// # Calling the client
+//
+// Server.Client returns the typed client: PublishDiagnostics, ShowMessage,
+// ShowMessageRequest, LogMessage, ShowDocument, Configuration, ApplyEdit,
+// RegisterCapability, the refresh requests, TelemetryEvent and the rest.
+// Requests that need a client capability fail with ErrUnsupported when the
+// client did not declare it, rather than hang.
+//
+// # Documents
+//
+// Documents keeps a document.Store: didOpen, didChange (full and
+// incremental, several changes in one notification applied in order) and
+// didClose are applied before the author's handler of the same
+// notification runs. Snapshots are immutable and versioned, so a request
+// works on a consistent view; positions convert in the agreed encoding.
+//
+// # Progress and tracing
+//
+// WorkDone reports work-done progress, with the client's token or one it
+// creates with window/workDoneProgress/create, and its Context ends when
+// the client cancels; SendPartialResult streams partial results. LogTrace
+// sends $/logTrace as the client's $/setTrace level allows; LogHandler
+// forwards slog records to window/logMessage; WithWireTrace writes every
+// message to a file.
+//
+// Package lsptest runs a server against an in-memory client, for tests.
+package lsp

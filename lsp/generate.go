@@ -1,0 +1,3 @@
+package lsp
+
+//go:generate go run ./internal/cmd/lspgen -dir .
