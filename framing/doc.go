@@ -65,9 +65,10 @@
 //     Size -1, and its "body" is everything up to the end of input.
 //   - BadCharset: likewise, the body is discarded by the next ReadMessage.
 //   - BadHeader: the header block cannot be trusted, so the next ReadMessage
-//     first discards input up to the start of a line beginning with
-//     "Content-Length:" (in any case) and reads the next header block from
-//     there. If the input ends first, it returns io.EOF.
+//     first discards input up to the next "Content-Length:" (in any case),
+//     wherever it stands — a body is not followed by a line break, so after
+//     garbage the next header often starts mid-line — and reads the next
+//     header block from there. If the input ends first, it returns io.EOF.
 //   - TooLarge (Line): Size is the number of bytes seen so far; the rest of the
 //     line, if any, is discarded by the next ReadMessage, which then goes on
 //     with the next line.
@@ -76,6 +77,7 @@
 //
 //   - io.EOF: the input ended cleanly, between messages.
 //   - io.ErrUnexpectedEOF: the input ended inside a message (a header block, a
-//     body, an unterminated line, or a body being discarded).
+//     body, an unterminated line). The input ending inside a refused message
+//     that is being discarded is io.EOF: that message was already reported.
 //   - any error of the underlying reader, as is.
 package framing

@@ -19,14 +19,16 @@ func Header(opts ...Option) Framer {
 type headerFramer struct{ opts options }
 
 func (f headerFramer) NewReader(r io.Reader) Reader {
-	return &headerReader{br: bufio.NewReaderSize(r, readBufferSize), opts: f.opts}
+	return &headerReader{br: bufio.NewReaderSize(r, readBufferSize), src: r, opts: f.opts}
 }
 
 func (f headerFramer) NewWriter(w io.Writer) Writer {
 	return &headerWriter{w: w}
 }
 
-// contentLengthPrefix is what resynchronisation looks for at the start of a line.
+// contentLengthPrefix is what resynchronisation looks for, anywhere in the
+// input: a message body is not followed by a line break, so after garbage the
+// next header may well start in the middle of a line.
 const contentLengthPrefix = "content-length:"
 
 // exactAllocLimit is the largest claimed body for which the whole claimed size
@@ -35,17 +37,15 @@ const exactAllocLimit = 1 << 20
 
 type headerReader struct {
 	br   *bufio.Reader
+	src  io.Reader // what br reads from
 	opts options
 
 	// skip is the number of body bytes of a refused message (TooLarge,
 	// BadCharset) still to discard before the next message.
 	skip int64
-	// resync: after a BadHeader, discard input up to a line that starts with
-	// Content-Length: before reading the next header block.
+	// resync: after a BadHeader, discard input up to the next Content-Length:
+	// before reading the next header block.
 	resync bool
-	// midLine: the input position is inside a line (a too-long line was cut),
-	// so resync must first discard up to the end of that line.
-	midLine bool
 }
 
 func (r *headerReader) ReadMessage() ([]byte, error) {
@@ -66,68 +66,81 @@ func (r *headerReader) ReadMessage() ([]byte, error) {
 	return r.readBody(size)
 }
 
-// discardBody drops the body of a refused message without buffering it.
+// discardBody drops the body of a refused message without buffering it. The
+// input ending inside it is a clean end: the message was already reported.
 func (r *headerReader) discardBody() error {
 	for r.skip > 0 {
-		n := r.skip
-		if n > 1<<30 {
-			n = 1 << 30
-		}
+		n := min(r.skip, 1<<30)
 		d, err := r.br.Discard(int(n))
 		r.skip -= int64(d)
+		if err == io.EOF {
+			r.skip = 0
+		}
 		if err != nil {
-			if err == io.EOF {
-				r.skip = 0
-				return io.ErrUnexpectedEOF
-			}
 			return err
 		}
 	}
 	return nil
 }
 
-// resyncStream discards input, line by line and in bounded memory, until the
-// start of a line beginning with Content-Length: (case-insensitively). At the
-// end of input it returns io.EOF.
+// resyncStream discards input, in bounded memory, up to the next
+// Content-Length: (case-insensitively), wherever it stands. At the end of
+// input it returns io.EOF.
 func (r *headerReader) resyncStream() error {
+	keep := len(contentLengthPrefix) - 1 // a tail that may begin a match
 	for {
-		if r.midLine {
-			for {
-				_, err := r.br.ReadSlice('\n')
-				if err == nil {
-					break
-				}
-				if err == bufio.ErrBufferFull {
-					continue
-				}
-				if err == io.EOF {
-					r.resync, r.midLine = false, false
-				}
-				return err
-			}
-			r.midLine = false
+		if _, err := r.br.Peek(len(contentLengthPrefix)); err != nil {
+			r.br.Discard(r.br.Buffered())
+			r.resync = false
+			return err
 		}
-		p, err := r.br.Peek(len(contentLengthPrefix))
-		if len(p) == len(contentLengthPrefix) && equalFold(p, contentLengthPrefix) {
+		buf, _ := r.br.Peek(r.br.Buffered())
+		if i := indexFold(buf, contentLengthPrefix); i >= 0 {
+			r.br.Discard(i)
 			r.resync = false
 			return nil
 		}
-		if err != nil && err != io.EOF {
-			return err
-		}
-		if err == io.EOF && len(p) == 0 {
-			r.resync = false
-			return io.EOF
-		}
-		r.midLine = true // not a Content-Length line: drop it
+		r.br.Discard(len(buf) - keep)
 	}
 }
 
 // badHeader returns a BadHeader error and arranges for the next ReadMessage to
-// resynchronise.
-func (r *headerReader) badHeader(midLine bool, detail string) error {
-	r.resync, r.midLine = true, midLine
+// resynchronise. line is the rejected line, if there is one: a header glued
+// to the garbage before it (`garbageContent-Length: 5`) is found there, and
+// reading goes on from it.
+func (r *headerReader) badHeader(line []byte, detail string) error {
+	r.resync = true
+	if len(line) > 1 {
+		if i := indexFold(line[1:], contentLengthPrefix); i >= 0 {
+			// Put the rest of the line back in front of what is buffered.
+			rest := append(bytes.Clone(line[1+i:]), peekAll(r.br)...)
+			r.src = io.MultiReader(bytes.NewReader(rest), r.src)
+			r.br = bufio.NewReaderSize(r.src, readBufferSize)
+			r.resync = false
+		}
+	}
 	return &Error{Kind: BadHeader, Detail: detail}
+}
+
+// peekAll returns what br has buffered, and consumes it.
+func peekAll(br *bufio.Reader) []byte {
+	buf, _ := br.Peek(br.Buffered())
+	out := bytes.Clone(buf)
+	br.Discard(len(buf))
+	return out
+}
+
+// indexFold returns the index of the first case-insensitive match of lower
+// (an ASCII lower-case string) in b, or -1.
+func indexFold(b []byte, lower string) int {
+	for i := 0; i+len(lower) <= len(b); i++ {
+		if c := b[i]; c == lower[0] || c == lower[0]-'a'+'A' {
+			if equalFold(b[i:i+len(lower)], lower) {
+				return i
+			}
+		}
+	}
+	return -1
 }
 
 // readHeader reads one header block and returns the body size it announces.
@@ -143,7 +156,7 @@ func (r *headerReader) readHeader() (int64, error) {
 		line, err := r.br.ReadSlice('\n')
 		if err != nil {
 			if err == bufio.ErrBufferFull {
-				return 0, r.badHeader(true, "header line longer than "+strconv.Itoa(len(line))+" bytes: "+quoteTrunc(line))
+				return 0, r.badHeader(line, "header line longer than "+strconv.Itoa(len(line))+" bytes: "+quoteTrunc(line))
 			}
 			if err == io.EOF {
 				if total == 0 && isBlank(line) {
@@ -162,7 +175,7 @@ func (r *headerReader) readHeader() (int64, error) {
 		}
 		total += len(line)
 		if total > r.opts.maxHeader {
-			return 0, r.badHeader(false, "header block exceeds "+strconv.Itoa(r.opts.maxHeader)+" bytes")
+			return 0, r.badHeader(nil, "header block exceeds "+strconv.Itoa(r.opts.maxHeader)+" bytes")
 		}
 		if len(content) == 0 {
 			break // end of the header block
@@ -176,11 +189,11 @@ func (r *headerReader) readHeader() (int64, error) {
 		} else {
 			colon := bytes.IndexByte(content, ':')
 			if colon < 0 {
-				return 0, r.badHeader(false, "header line without colon: "+quoteTrunc(content))
+				return 0, r.badHeader(line, "header line without colon: "+quoteTrunc(content))
 			}
 			name := content[:colon]
 			if !isToken(name) {
-				return 0, r.badHeader(false, "invalid header name: "+quoteTrunc(content))
+				return 0, r.badHeader(line, "invalid header name: "+quoteTrunc(content))
 			}
 			value = trimOWS(content[colon+1:])
 			switch {
@@ -195,17 +208,17 @@ func (r *headerReader) readHeader() (int64, error) {
 		if isLength {
 			n, ovf, ok := parseLength(value)
 			if !ok {
-				return 0, r.badHeader(false, "invalid Content-Length: "+quoteTrunc(content))
+				return 0, r.badHeader(nil, "invalid Content-Length: "+quoteTrunc(content))
 			}
 			if seen && (n != length || ovf != overflow) {
-				return 0, r.badHeader(false, "conflicting Content-Length headers: "+quoteTrunc(content))
+				return 0, r.badHeader(nil, "conflicting Content-Length headers: "+quoteTrunc(content))
 			}
 			length, overflow, seen = n, ovf, true
 		}
 	}
 
 	if !seen {
-		return 0, r.badHeader(false, "missing Content-Length header")
+		return 0, r.badHeader(nil, "missing Content-Length header")
 	}
 	if overflow {
 		r.skip = math.MaxInt64 // nothing will ever complete this body: drop up to EOF

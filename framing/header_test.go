@@ -51,7 +51,7 @@ func TestHeaderReader(t *testing.T) {
 		{"charset quoted latin1", nil, "Content-Type: text/plain; charset=\"ISO-8859-1\"\r\nContent-Length: 5\r\n\r\nhello" + frame("next"), []outcome{E(BadCharset), M("next"), EOF}},
 		{"charset empty", nil, "Content-Type: a/b; charset=\r\nContent-Length: 5\r\n\r\nhello" + frame("next"), []outcome{E(BadCharset), M("next"), EOF}},
 		{"charset utf-16", nil, "Content-Type: a/b; charset=utf-16\r\nContent-Length: 5\r\n\r\nhello" + frame("next"), []outcome{E(BadCharset), M("next"), EOF}},
-		{"bad charset then EOF in body", nil, "Content-Type: a/b; charset=latin1\r\nContent-Length: 5\r\n\r\nhel", []outcome{E(BadCharset), UEOF}},
+		{"bad charset then EOF in body", nil, "Content-Type: a/b; charset=latin1\r\nContent-Length: 5\r\n\r\nhel", []outcome{E(BadCharset), EOF}},
 
 		// bad Content-Length
 		{"missing length", nil, "Content-Type: a/b\r\n\r\nhello\r\n" + frame("next"), []outcome{E(BadHeader), M("next"), EOF}},
@@ -66,18 +66,18 @@ func TestHeaderReader(t *testing.T) {
 		{"overflow digits then garbage", nil, "Content-Length: 99999999999999999999x\r\n\r\n" + frame("next"), []outcome{E(BadHeader), M("next"), EOF}},
 		{"conflicting", nil, "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!\r\n" + frame("next"), []outcome{E(BadHeader), M("next"), EOF}},
 		{"space before colon", nil, "Content-Length : 5\r\n\r\nhello\r\n" + frame("next"), []outcome{E(BadHeader), M("next"), EOF}},
-		{"leading space in name", nil, " Content-Length: 5\r\n\r\nhello\r\n" + frame("next"), []outcome{E(BadHeader), M("next"), EOF}},
+		{"leading space in name", nil, " Content-Length: 5\r\n\r\nhello\r\n" + frame("next"), []outcome{E(BadHeader), M("hello"), M("next"), EOF}},
 
 		// too large
-		{"max int64", nil, "Content-Length: 9223372036854775807\r\n\r\nabc", []outcome{TL(9223372036854775807), UEOF}},
-		{"overflow int64", nil, "Content-Length: 9223372036854775808\r\n\r\n" + frame("next"), []outcome{TL(-1), UEOF}},
-		{"overflow huge", nil, "Content-Length: 99999999999999999999999\r\n\r\n", []outcome{TL(-1), UEOF}},
-		{"overflow conflicting agree", nil, "Content-Length: 99999999999999999999999\r\nContent-Length: 99999999999999999999999\r\n\r\n", []outcome{TL(-1), UEOF}},
+		{"max int64", nil, "Content-Length: 9223372036854775807\r\n\r\nabc", []outcome{TL(9223372036854775807), EOF}},
+		{"overflow int64", nil, "Content-Length: 9223372036854775808\r\n\r\n" + frame("next"), []outcome{TL(-1), EOF}},
+		{"overflow huge", nil, "Content-Length: 99999999999999999999999\r\n\r\n", []outcome{TL(-1), EOF}},
+		{"overflow conflicting agree", nil, "Content-Length: 99999999999999999999999\r\nContent-Length: 99999999999999999999999\r\n\r\n", []outcome{TL(-1), EOF}},
 		{"overflow vs number", nil, "Content-Length: 99999999999999999999999\r\nContent-Length: 5\r\n\r\nhello\r\n" + frame("next"), []outcome{E(BadHeader), M("next"), EOF}},
 		{"over limit skipped", []Option{WithMaxMessageSize(10)}, frame("0123456789A") + frame("0123456789"), []outcome{TL(11), M("0123456789"), EOF}},
 		{"over limit, body is headers", []Option{WithMaxMessageSize(10)}, "Content-Length: 37\r\n\r\n" + frame("012345678901234") + frame("ok"), []outcome{TL(37), M("ok"), EOF}},
-		{"over limit, EOF in body", []Option{WithMaxMessageSize(10)}, "Content-Length: 20\r\n\r\nabc", []outcome{TL(20), UEOF}},
-		{"over limit, no body", nil, "Content-Length: 10000000000\r\n\r\n", []outcome{TL(10000000000), UEOF}},
+		{"over limit, EOF in body", []Option{WithMaxMessageSize(10)}, "Content-Length: 20\r\n\r\nabc", []outcome{TL(20), EOF}},
+		{"over limit, no body", nil, "Content-Length: 10000000000\r\n\r\n", []outcome{TL(10000000000), EOF}},
 		{"too large beats bad charset", []Option{WithMaxMessageSize(2)}, "Content-Type: a/b; charset=latin1\r\nContent-Length: 3\r\n\r\nabc" + frame("ok"), []outcome{TL(3), M("ok"), EOF}},
 		{"bad header beats too large", []Option{WithMaxMessageSize(2)}, "Content-Length: 3\r\ngarbage\r\n\r\nabc\n" + frame("ok"), []outcome{E(BadHeader), M("ok"), EOF}},
 
@@ -94,7 +94,9 @@ func TestHeaderReader(t *testing.T) {
 		{"garbage then message", nil, "garbage\r\nmore {\"a\":1}\r\n\r\n" + frame("hi"), []outcome{E(BadHeader), M("hi"), EOF}},
 		{"json without header", nil, "{\"jsonrpc\":\"2.0\"}\r\n" + frame("hi"), []outcome{E(BadHeader), M("hi"), EOF}},
 		{"resync lower case", nil, "garbage\ncontent-length: 2\r\n\r\nhi", []outcome{E(BadHeader), M("hi"), EOF}},
-		{"resync needs line start", nil, "garbage Content-Length: 2\r\n\r\nhi\r\n" + frame("ok"), []outcome{E(BadHeader), M("ok"), EOF}},
+		{"resync finds a header glued to garbage", nil, "garbage Content-Length: 2\r\n\r\nhi\r\n" + frame("ok"), []outcome{E(BadHeader), M("hi"), M("ok"), EOF}},
+		{"resync finds a header after a body", nil, "Content-Length: abc\r\n\r\n{\"a\":1}" + frame("ok"), []outcome{E(BadHeader), M("ok"), EOF}},
+		{"resync after binary garbage without line end", nil, "\x00\xff}{garbage" + frame("ok"), []outcome{E(BadHeader), M("ok"), EOF}},
 		{"resync then EOF", nil, "garbage\r\nmore garbage\r\n", []outcome{E(BadHeader), EOF}},
 		{"resync then EOF mid line", nil, "garbage\r\nmore garbage", []outcome{E(BadHeader), EOF}},
 		{"resync then EOF on prefix", nil, "garbage\r\nContent-Len", []outcome{E(BadHeader), EOF}},
@@ -263,8 +265,8 @@ func TestHeaderHugeClaimAllocatesLittle(t *testing.T) {
 		input string
 		want  []outcome
 	}{
-		{"10 GB claim", nil, "Content-Length: 10000000000\r\n\r\n", []outcome{TL(10000000000), UEOF}},
-		{"overflowing claim", nil, "Content-Length: 99999999999999999999999\r\n\r\n{}", []outcome{TL(-1), UEOF}},
+		{"10 GB claim", nil, "Content-Length: 10000000000\r\n\r\n", []outcome{TL(10000000000), EOF}},
+		{"overflowing claim", nil, "Content-Length: 99999999999999999999999\r\n\r\n{}", []outcome{TL(-1), EOF}},
 		{"10 GB claim, limit raised", []Option{WithMaxMessageSize(1 << 40)}, "Content-Length: 10000000000\r\n\r\n{}", []outcome{UEOF}},
 		{"60 MB claim under limit", nil, "Content-Length: 60000000\r\n\r\n{\"a\":1}", []outcome{UEOF}},
 	}

@@ -140,8 +140,9 @@ func (r *lineReader) discardLine() error {
 		case bufio.ErrBufferFull:
 			continue
 		case io.EOF:
+			// The refused line was already reported: a clean end.
 			r.discard = false
-			return io.ErrUnexpectedEOF
+			return io.EOF
 		default:
 			return err
 		}

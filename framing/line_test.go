@@ -42,7 +42,7 @@ func TestLineReader(t *testing.T) {
 		{"long blank unterminated", nil, "x\n" + strings.Repeat(" ", 100<<10), []outcome{M("x"), EOF}},
 		{"long line over limit", []Option{WithMaxMessageSize(100 << 10)}, big + "\nok\n", []outcome{E(TooLarge), M("ok"), EOF}},
 		{"long line over small limit", []Option{WithMaxMessageSize(10)}, big + "\nok\n", []outcome{E(TooLarge), M("ok"), EOF}},
-		{"long line over limit, EOF", []Option{WithMaxMessageSize(100 << 10)}, big, []outcome{E(TooLarge), UEOF}},
+		{"long line over limit, EOF", []Option{WithMaxMessageSize(100 << 10)}, big, []outcome{E(TooLarge), EOF}},
 		{"long line at limit with CR", []Option{WithMaxMessageSize(len(big))}, big + "\r\nok\n", []outcome{M(big), M("ok"), EOF}},
 		{"long line one over limit", []Option{WithMaxMessageSize(len(big) - 1)}, big + "\r\nok\n", []outcome{TL(int64(len(big))), M("ok"), EOF}},
 		{"headers are just lines", nil, "Content-Length: 2\r\n\r\nhi\n", []outcome{M("Content-Length: 2"), M("hi"), EOF}},

@@ -23,7 +23,7 @@ stdio: it serves the sample servers and helps debug any stdio server.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServe(), newVersion(), newCall(), newInspect(), newReplay())
+	root.AddCommand(newServe(), newDemo(), newCall(), newInspect(), newReplay(), newVersion())
 	return root
 }
 

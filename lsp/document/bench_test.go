@@ -10,6 +10,8 @@ import (
 
 const benchLines = 100_000
 
+var sink string
+
 // benchText returns a document of benchLines lines of Go-like code, about
 // 4 MB; every other line holds characters outside ASCII if nonASCII.
 func benchText(nonASCII bool) string {
@@ -47,6 +49,14 @@ func BenchmarkIncrementalEdit(b *testing.B) {
 			}
 		})
 	}
+	// The floor: the copy of the text that any edit of a string makes.
+	b.Run("baseline-string-concat", func(b *testing.B) {
+		text, off := base.Text(), base.Offset(pos(mid, 5), UTF16)
+		b.ReportAllocs()
+		for b.Loop() {
+			sink = text[:off] + "x" + text[off:]
+		}
+	})
 	// The same through a Store, one version after another: every edit
 	// applies to the result of the previous one.
 	b.Run("store-insert-char", func(b *testing.B) {

@@ -77,6 +77,13 @@ func (e Encoding) byteOffset(line string, char int) int {
 	}
 	n := 0
 	for i := 0; i < len(line); {
+		if line[i] < utf8.RuneSelf { // one unit in every encoding
+			if n == char {
+				return i
+			}
+			n, i = n+1, i+1
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(line[i:])
 		n += e.units(r, size)
 		if n > char {
@@ -95,6 +102,10 @@ func (e Encoding) charOffset(line string, b int) int {
 	}
 	n := 0
 	for i := 0; i < b; {
+		if line[i] < utf8.RuneSelf {
+			n, i = n+1, i+1
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(line[i:])
 		n += e.units(r, size)
 		i += size

@@ -1,6 +1,7 @@
 package document
 
 import (
+	"errors"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -98,7 +99,11 @@ func randPosition(rng *rand.Rand, text string) protocol.Position {
 // computes.
 func TestApplyRandom(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
-	for round := range 300 {
+	rounds := 300
+	if testing.Short() {
+		rounds = 30
+	}
+	for round := range rounds {
 		text := randText(rng, randPieces, rng.IntN(20))
 		snap := New(testURI, "", 0, text)
 		for version := int32(1); version <= 20; version++ {
@@ -155,4 +160,30 @@ func checkPositions(t *testing.T, rng *rand.Rand, s *Snapshot) {
 			}
 		}
 	}
+}
+
+// FuzzApply compares one incremental change with the reference.
+func FuzzApply(f *testing.F) {
+	f.Add("let 𝑥 = 1\r\n𝒚\rz\n", uint32(0), uint32(3), uint32(1), uint32(1), "é\n", uint8(0))
+	f.Add("a\rb", uint32(1), uint32(0), uint32(1), uint32(0), "\n", uint8(1))
+	f.Fuzz(func(t *testing.T, text string, l1, c1, l2, c2 uint32, insert string, e uint8) {
+		if !utf8.ValidString(text) || !utf8.ValidString(insert) {
+			return // JSON brings valid UTF-8 only
+		}
+		enc := encodings[int(e)%len(encodings)]
+		l1, l2 = l1%8, l2%8
+		start := refOffset(text, int(l1), int(c1), enc)
+		end := refOffset(text, int(l2), int(c2), enc)
+		got, err := New(testURI, "", 1, text).Apply([]change{partial(rng(l1, c1, l2, c2), insert)}, 2, enc)
+		if start > end {
+			if !errors.Is(err, ErrInvalidRange) {
+				t.Fatalf("reversed range: error %v", err)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSnapshot(t, got, text[:start]+insert+text[end:])
+	})
 }

@@ -28,8 +28,8 @@ type ChangeError struct {
 }
 
 // Error returns e.g. "document: file:///a.go: content change 1: range
-// 3:4-1:0: invalid range: start is after end", with zero-based lines and
-// characters.
+// 3:4-1:0: invalid range: start is after end", where the index, lines and
+// characters count from zero.
 func (e *ChangeError) Error() string {
 	return fmt.Sprintf("document: %s: content change %d: %v", e.URI, e.Index, e.Err)
 }
@@ -44,6 +44,9 @@ func (e *ChangeError) Unwrap() error { return e.Err }
 // A Snapshot never changes: Apply returns a new one. So it is safe for
 // concurrent use, and whoever holds one (a request handler, say) sees a
 // consistent document however many changes arrive meanwhile.
+//
+// Make one with New, or get one from a Store; the zero Snapshot is not
+// usable.
 type Snapshot struct {
 	uri        protocol.DocumentURI
 	languageID string

@@ -17,10 +17,6 @@ var (
 	// ErrAlreadyOpen reports an open of a document that is open already.
 	// Open replaces the document all the same (see Store.Open).
 	ErrAlreadyOpen = errors.New("document is already open")
-	// ErrVersionNotIncreasing reports a change whose version is not
-	// greater than the document's. Change applies it all the same (see
-	// Store.Change).
-	ErrVersionNotIncreasing = errors.New("version does not increase")
 )
 
 // Store holds the open text documents of a language server, each as its
@@ -68,16 +64,16 @@ func (s *Store) Open(params *protocol.DidOpenTextDocumentParams) (*Snapshot, err
 // Snapshot.Apply), makes the result current, numbered
 // params.TextDocument.Version, and returns it.
 //
-// It fails with a nil snapshot, changing nothing, if the document is not
-// open (wrapping ErrNotOpen) or a change is not valid (a *ChangeError).
+// It fails, changing nothing and returning a nil snapshot, if the
+// document is not open (wrapping ErrNotOpen) or a change is not valid (a
+// *ChangeError). So an error always means the document is as it was.
 //
-// The specification says that versions increase with every change. If
-// the new version is not greater than the current one, Change applies the
-// changes all the same (they were computed on the client's text, which
-// the store must keep mirroring) and returns the new snapshot together
-// with an error wrapping ErrVersionNotIncreasing, which the caller may
-// log. So a non-nil snapshot means the change was made, whatever the
-// error.
+// The specification says that versions increase with every change, but
+// Change does not enforce it: a version that is not greater than the
+// current one is accepted and replaces it, for the changes were computed
+// on the client's text, which the store must keep mirroring. A caller
+// that wants to log such a client can compare the version with that of
+// the current snapshot (Get) before calling Change.
 //
 // Changes to one document should come one at a time, in the order the
 // client sent them, as the notifications do; concurrent calls are safe,
@@ -106,9 +102,6 @@ func (s *Store) Change(params *protocol.DidChangeTextDocumentParams, enc Encodin
 		}
 		s.docs[uri] = next
 		s.mu.Unlock()
-		if version <= cur.version {
-			return next, fmt.Errorf("document: %s: %w: %d after %d", uri, ErrVersionNotIncreasing, version, cur.version)
-		}
 		return next, nil
 	}
 }

@@ -35,6 +35,9 @@ const LanguageID = "calc"
 // CommandEvaluateWorkspace evaluates every file of the workspace.
 const CommandEvaluateWorkspace = "calc.evaluateWorkspace"
 
+// defaultPrecision is the precision when the client sets none.
+const defaultPrecision = 6
+
 // Settings are the calc section of the client's configuration.
 type Settings struct {
 	// Precision is the most decimals a value is shown with (default 6).
@@ -53,7 +56,7 @@ type server struct {
 
 // New returns the calc language server, ready to Serve.
 func New(opts ...lsp.Option) *lsp.Server {
-	s := &server{lsp: lsp.NewServer("calc", Version, opts...), precision: 6}
+	s := &server{lsp: lsp.NewServer("calc", Version, opts...), precision: defaultPrecision}
 	s.docs = s.lsp.Documents()
 	s.ws = newWorkspace(s.docs)
 	s.register()
@@ -141,12 +144,15 @@ func (s *server) readSettings(ctx context.Context) {
 	if err != nil || len(res) == 0 {
 		return // the client keeps no settings: the defaults stand
 	}
+	// A setting the client no longer has goes back to its default.
+	precision := defaultPrecision
 	var set Settings
 	if json.Unmarshal(res[0], &set) == nil && set.Precision != nil && *set.Precision >= 0 {
-		s.mu.Lock()
-		s.precision = min(*set.Precision, 17)
-		s.mu.Unlock()
+		precision = min(*set.Precision, 17)
 	}
+	s.mu.Lock()
+	s.precision = precision
+	s.mu.Unlock()
 }
 
 // didChangeConfiguration reads the settings again, as the pull model asks,

@@ -40,7 +40,8 @@ func (s *server) semanticTokens(uri protocol.DocumentURI, r *protocol.Range) (*p
 	data := []uint32{}
 	var prevLine, prevChar uint32
 	for _, t := range toks {
-		if t.At.End <= lo && t.At.Start != t.At.End || t.At.Start > hi || t.At.Start == t.At.End {
+		// A range's end is exclusive: a token starting there is not in it.
+		if t.At.End <= lo && t.At.Start != t.At.End || t.At.Start >= hi || t.At.Start == t.At.End {
 			continue
 		}
 		start, end := fa.snap.Position(t.At.Start, enc), fa.snap.Position(t.At.End, enc)

@@ -51,7 +51,7 @@ type Import struct {
 // Analysis is what Check finds in a file.
 type Analysis struct {
 	File        *File
-	Defs        []*Def         // in order
+	Defs        []*Def          // in order
 	DefByName   map[string]*Def // this file's lets
 	Uses        []Use
 	Imports     []Import

@@ -207,6 +207,10 @@ func (p *parser) stmt(line int) (s *Stmt) {
 		if name == "" || !isNameStart(firstRune(name)) {
 			p.fail(p.here(), "expected name after 'let'")
 		}
+		if name == "let" || name == "import" {
+			// A keyword never parses as an expression: it cannot be a name.
+			p.fail(nat, "'%s' is a keyword, not a name", name)
+		}
 		p.pos = nat.End
 		s.Name, s.NameAt = name, nat
 		p.file.Tokens = append(p.file.Tokens, Token{TokName, nat})
@@ -227,7 +231,7 @@ func (p *parser) stmt(line int) (s *Stmt) {
 	}
 	p.space()
 	if p.pos < p.end {
-		p.fail(p.here(), "unexpected %q", p.text[p.pos:p.end])
+		p.fail(p.here(), "unexpected %q", strings.TrimRight(p.text[p.pos:p.end], " \t"))
 	}
 	return s
 }

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lspkit/lspkit/conn"
+	"github.com/lspkit/lspkit/lsp/protocol"
+	"github.com/spf13/cobra"
+)
+
+// demoText is the document the demo opens: a little calc program with one
+// mistake in it.
+const demoText = `# Circle area, in calc.
+let r = 2
+let π = 3.14159
+let area = π * r^2
+area / (r - 2)
+`
+
+// newDemo is `lspkit demo`: a newcomer's first run. It starts the calc
+// language server as a subprocess, plays the client's side of a short
+// session and prints what goes back and forth.
+func newDemo() *cobra.Command {
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Watch an editor talk to the calc language server",
+		Long: `Start the calc language server (lspkit serve calc) as a subprocess, play a
+short scripted session as an editor would — open a document, receive its
+diagnostics, hover, complete, rename, shut down — and print it readably.`,
+		Example: "  lspkit demo",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			return runDemo(ctx, cmd.OutOrStdout())
+		},
+	}
+	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "give up after this long")
+	return cmd
+}
+
+// demo is a running demo session.
+type demo struct {
+	out   io.Writer
+	c     *conn.Conn
+	diags chan protocol.PublishDiagnosticsParams
+}
+
+func runDemo(ctx context.Context, out io.Writer) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	server := exec.CommandContext(ctx, self, "serve", "calc")
+	server.Stderr = os.Stderr
+	stdin, err := server.StdinPipe()
+	if err != nil {
+		return err
+	}
+	stdout, err := server.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := server.Start(); err != nil {
+		return fmt.Errorf("starting the calc server: %w", err)
+	}
+	d := &demo{out: out, diags: make(chan protocol.PublishDiagnosticsParams, 4)}
+	d.c = conn.New(ctx, processStream{stdout, stdin}, conn.HandlerFunc(d.serverMessage))
+	defer d.c.Close()
+	fmt.Fprintf(out, "Started %q as the language server; we play the editor.\n\n", "lspkit serve calc")
+	if err := d.play(ctx); err != nil {
+		server.Process.Kill()
+		return err
+	}
+	d.c.Close()
+	err = server.Wait()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	}
+	fmt.Fprintf(out, "\nThe server exited with code %d: a clean end, as the specification asks.\n", code)
+	return nil
+}
+
+// play is the scripted session.
+func (d *demo) play(ctx context.Context) error {
+	const uri = protocol.DocumentURI("file:///demo/circle.calc")
+	var init protocol.InitializeResult
+	d.step("initialize", "the editor introduces itself; the server answers with what it can do")
+	if err := d.c.Call(ctx, "initialize", map[string]any{
+		"processId": os.Getpid(), "rootUri": nil, "clientInfo": map[string]string{"name": "lspkit demo"},
+		"capabilities": map[string]any{"textDocument": map[string]any{"hover": map[string]any{}, "completion": map[string]any{}}},
+	}, &init); err != nil {
+		return err
+	}
+	d.say("server %s %s, position encoding %s", init.ServerInfo.Name, init.ServerInfo.Version, init.Capabilities.PositionEncoding)
+	d.say("capabilities: %s", capabilityNames(init.Capabilities))
+	if err := d.c.Notify(ctx, "initialized", struct{}{}); err != nil {
+		return err
+	}
+
+	d.step("textDocument/didOpen", "the editor opens a document")
+	d.show(demoText)
+	if err := d.c.Notify(ctx, "textDocument/didOpen", protocol.DidOpenTextDocumentParams{
+		TextDocument: protocol.TextDocumentItem{URI: uri, LanguageID: "calc", Version: 1, Text: demoText},
+	}); err != nil {
+		return err
+	}
+	d.step("textDocument/publishDiagnostics", "the server checks it and reports problems on its own")
+	select {
+	case p := <-d.diags:
+		for _, diag := range p.Diagnostics {
+			msg, _ := diag.Message.AsString()
+			d.say("line %d, columns %d-%d: %s", diag.Range.Start.Line+1, diag.Range.Start.Character+1, diag.Range.End.Character, msg)
+		}
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+
+	at := func(line, char uint32) protocol.TextDocumentPositionParams {
+		return protocol.TextDocumentPositionParams{TextDocument: protocol.TextDocumentIdentifier{URI: uri}, Position: protocol.Position{Line: line, Character: char}}
+	}
+	d.step("textDocument/hover", "the mouse rests on 'area' (line 5)")
+	var hover *protocol.Hover
+	if err := d.c.Call(ctx, "textDocument/hover", at(4, 1), &hover); err != nil {
+		return err
+	}
+	if hover != nil {
+		mc, _ := hover.Contents.AsMarkupContent()
+		d.show(mc.Value)
+	}
+
+	d.step("textDocument/completion", "the user types on an empty line 6: what may go there?")
+	var items []protocol.CompletionItem
+	if err := d.c.Call(ctx, "textDocument/completion", at(5, 0), &items); err != nil {
+		return err
+	}
+	var labels []string
+	for _, it := range items {
+		labels = append(labels, it.Label)
+	}
+	d.say("%s", strings.Join(labels, ", "))
+
+	d.step("textDocument/rename", "rename 'r' to 'radius' everywhere")
+	var edit protocol.WorkspaceEdit
+	if err := d.c.Call(ctx, "textDocument/rename", protocol.RenameParams{
+		TextDocument: protocol.TextDocumentIdentifier{URI: uri}, Position: protocol.Position{Line: 1, Character: 4}, NewName: "radius",
+	}, &edit); err != nil {
+		return err
+	}
+	for _, e := range edit.Changes[uri] {
+		d.say("line %d, columns %d-%d → %q", e.Range.Start.Line+1, e.Range.Start.Character+1, e.Range.End.Character, e.NewText)
+	}
+
+	d.step("shutdown, exit", "the editor closes: first shutdown, then exit")
+	if err := d.c.Call(ctx, "shutdown", nil, nil); err != nil {
+		return err
+	}
+	return d.c.Notify(ctx, "exit", nil)
+}
+
+// serverMessage takes what the server sends on its own: diagnostics are
+// shown, requests such as workspace/configuration answered with nothing.
+func (d *demo) serverMessage(_ context.Context, req *conn.Request) (any, error) {
+	if req.Method == "textDocument/publishDiagnostics" {
+		var p protocol.PublishDiagnosticsParams
+		if json.Unmarshal(req.Params, &p) == nil {
+			select {
+			case d.diags <- p:
+			default:
+			}
+		}
+	}
+	return nil, nil
+}
+
+func (d *demo) step(method, what string) {
+	fmt.Fprintf(d.out, "\n── %s: %s\n", method, what)
+}
+
+func (d *demo) say(format string, args ...any) {
+	fmt.Fprintf(d.out, "   "+format+"\n", args...)
+}
+
+func (d *demo) show(text string) {
+	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		fmt.Fprintf(d.out, "   │ %s\n", line)
+	}
+}
+
+// capabilityNames lists the providers a server announced.
+func capabilityNames(caps protocol.ServerCapabilities) string {
+	data, _ := json.Marshal(caps)
+	var m map[string]json.RawMessage
+	_ = json.Unmarshal(data, &m)
+	var names []string
+	for k := range m {
+		if strings.HasSuffix(k, "Provider") {
+			names = append(names, strings.TrimSuffix(k, "Provider"))
+		}
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}
+
+// processStream is a subprocess's stdout and stdin as one stream.
+type processStream struct {
+	io.ReadCloser
+	w io.WriteCloser
+}
+
+func (p processStream) Write(b []byte) (int, error) { return p.w.Write(b) }
+
+func (p processStream) Close() error {
+	return errors.Join(p.w.Close(), p.ReadCloser.Close())
+}
