@@ -29,19 +29,21 @@ import (
 )
 
 // benchPipe is one direction of an in-memory byte stream, buffered like a
-// kernel pipe but without a size limit: a Write never waits, a Read waits
-// until there are bytes. Its buffer is reused, so it allocates nothing in
-// steady state.
+// Linux pipe: a Read waits until there are bytes, a Write waits while
+// benchPipeSize bytes are unread. Its buffer is reused, so it allocates
+// nothing in steady state.
 type benchPipe struct {
 	mu     sync.Mutex
-	ready  sync.Cond
+	ready  sync.Cond // signalled when bytes are written, or read
 	buf    []byte
 	off    int // buf[off:] is unread
 	closed bool
 }
 
+const benchPipeSize = 64 << 10
+
 func newBenchPipe() *benchPipe {
-	p := &benchPipe{}
+	p := &benchPipe{buf: make([]byte, 0, benchPipeSize)}
 	p.ready.L = &p.mu
 	return p
 }
@@ -60,18 +62,31 @@ func (p *benchPipe) Read(b []byte) (int, error) {
 	if p.off == len(p.buf) {
 		p.buf, p.off = p.buf[:0], 0
 	}
+	p.ready.Broadcast() // a writer may wait for room
 	return n, nil
 }
 
 func (p *benchPipe) Write(b []byte) (int, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed {
-		return 0, io.ErrClosedPipe
+	n := 0
+	for n < len(b) {
+		for len(p.buf) == benchPipeSize && !p.closed {
+			p.ready.Wait()
+		}
+		if p.closed {
+			return n, io.ErrClosedPipe
+		}
+		if p.off > 0 { // move the unread bytes to the front, to make room
+			p.buf = p.buf[:copy(p.buf, p.buf[p.off:])]
+			p.off = 0
+		}
+		k := copy(p.buf[len(p.buf):benchPipeSize], b[n:])
+		p.buf = p.buf[:len(p.buf)+k]
+		n += k
+		p.ready.Broadcast()
 	}
-	p.buf = append(p.buf, b...)
-	p.ready.Signal()
-	return len(b), nil
+	return n, nil
 }
 
 func (p *benchPipe) close() {

@@ -86,7 +86,7 @@ func (c *Conn) Notify(ctx context.Context, method string, params any) error {
 	write := c.enqueueLocked(b)
 	c.mu.Unlock()
 	if write {
-		go c.flushFunc() // not inline: a write stuck on a peer that does not read must not hold us
+		c.handOff(flushJob) // not inline: a write stuck on a peer that does not read must not hold us
 	}
 	return nil
 }
@@ -171,12 +171,16 @@ func (c *Conn) sendCalls(ctx context.Context, chans []chan response, ids []int64
 		c.mu.Unlock()
 		return err
 	}
+	wasIdle := len(c.pending) == 0
 	for i, ch := range chans {
 		if ch != nil {
 			c.nextID++
 			ids[i] = c.nextID
 			c.pending[c.nextID] = ch
 		}
+	}
+	if wasIdle && len(c.pending) > 0 {
+		c.broadcastLocked() // a reader stopped by a full queue reads on (waitForRoom)
 	}
 	b := getBuf()
 	*b = encode(*b)
@@ -185,7 +189,7 @@ func (c *Conn) sendCalls(ctx context.Context, chans []chan response, ids []int64
 	if write {
 		// Not inline: the caller waits for its reply or its context, and a
 		// write stuck on a peer that does not read would keep it from both.
-		go c.flushFunc()
+		c.handOff(flushJob)
 	}
 	return nil
 }

@@ -81,8 +81,7 @@ func TestCallbacksPastTheQueueLimit(t *testing.T) {
 	ea, eb := duplexPair()
 	startConn(t, ea, server, conn.WithMaxConcurrency(2), conn.WithQueueLimit(4))
 	c := startConn(t, eb, client)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
+	ctx := testCtx(t)
 	var wg sync.WaitGroup
 	var failed atomic.Int64
 	for i := range n {

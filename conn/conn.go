@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -22,23 +23,33 @@ type Conn struct {
 	order   Ordered // the handler's own ordering, if it has one
 	stream  Stream
 
-	ctx    context.Context // the parent of every handler's context
-	cancel context.CancelFunc
-	done   chan struct{} // closed once the connection has ended
+	ctx           context.Context // ends with the connection
+	cancel        context.CancelFunc
+	handlerParent context.Context // detached{ctx}, made once: the parent of handlers' contexts
+	done          chan struct{}   // closed once the connection has ended
 
-	// flushFunc is c.flush as a func value, made once: "go c.flushFunc()"
-	// allocates nothing, where "go c.flush()" allocates a closure each time.
-	flushFunc func()
+	// buffered tells whether another whole message waits in the read
+	// buffer (nil if the stream cannot tell); the reader takes in up to
+	// maxBurst such messages before it starts any (see readAll).
+	buffered framing.BufferedReader
+
+	// methods interns method names; the read path owns it.
+	methods methodNames
+
+	// idle hands a job to a worker that waits for one; idlers counts them
+	// (see worker, in dispatch.go).
+	idle   chan *inbound
+	idlers atomic.Int32
 
 	closeStreamOnce sync.Once
 	teardownOnce    sync.Once
-	stopAfter       func() bool // stops the watch on New's context
 
 	mu sync.Mutex
 	// Everything below is guarded by mu. Invariants:
 	//   - queue holds received messages that have not started, in arrival
 	//     order. Its length passes queueLimit only by the elements of one
-	//     batch, which arrive in one message already in memory.
+	//     batch, which arrive in one message already in memory, or while a
+	//     call of ours awaits its reply (see waitForRoom).
 	//   - ordered counts started handlers that still hold their place in the
 	//     order: not finished, not released. ordered <= cfg.maxConcurrent.
 	//   - exclusive is set while an Exclusive handler holds its place; then
@@ -51,7 +62,10 @@ type Conn struct {
 	//     writing is set while one goroutine writes them, in order.
 	//   - state only moves forward: open, then draining (the peer's side has
 	//     ended) or closing (Close, or teardown), then closed.
+	//   - stopAfter stops the watch on New's context. It is nil until New
+	//     sets it: a context that is already done may start teardown first.
 	queue     []*inbound
+	running   *inbound // the handlers started and not finished, linked
 	ordered   int
 	exclusive bool
 	active    int
@@ -66,6 +80,7 @@ type Conn struct {
 	err       error         // why the connection ended; nil for a clean end
 	wake      chan struct{} // closed and replaced to wake everyone waiting
 	waiting   bool          // someone waits on wake
+	stopAfter func() bool
 }
 
 type state int
@@ -123,15 +138,23 @@ func newConn(ctx context.Context, s Stream, h Handler, cfg config) *Conn {
 		pending:  make(map[int64]chan response),
 		wake:     make(chan struct{}),
 	}
-	c.flushFunc = c.flush
+	c.idle = make(chan *inbound)
+	c.methods = make(methodNames)
+	if fs, ok := s.(framedStream); ok {
+		c.buffered, _ = fs.Reader.(framing.BufferedReader)
+	}
 	c.order, _ = h.(Ordered)
 	for i := len(cfg.middleware) - 1; i >= 0; i-- {
 		h = cfg.middleware[i](h)
 	}
 	c.handler = h
 	c.ctx, c.cancel = context.WithCancel(ctx)
-	c.stopAfter = context.AfterFunc(ctx, func() { c.Close() })
-	go c.readLoop()
+	c.handlerParent = detached{c.ctx}
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	c.mu.Lock()
+	c.stopAfter = stop
+	c.mu.Unlock()
+	go c.worker(readJob)
 	return c
 }
 
@@ -175,20 +198,40 @@ func (c *Conn) Close() error {
 	return nil
 }
 
-// readLoop reads and dispatches messages until the stream ends; then it lets
-// what was received finish (bounded) and ends the connection.
-func (c *Conn) readLoop() {
-	err := c.readAll()
+// One worker at a time reads (readJob): it reads and dispatches messages
+// until the stream ends, and then readEnded lets what was received finish
+// (bounded) and ends the connection.
+//
+// When a message it reads may start at once, the reader runs it itself and
+// hands reading over to another worker: so the handler starts on the thread
+// that has just woken up with the message, rather than on another that must
+// be woken in turn — which, with a blocking read such as stdin's, is most of
+// a round trip's time. Reading goes on at once, so the read path still never
+// waits for a handler.
+func (c *Conn) readEnded(err error) {
 	if c.peerEnded(err) {
 		c.waitIdle(c.cfg.drainTimeout, true)
 	}
 	c.teardown()
 }
 
+// maxBurst bounds the messages that the reader takes in before it starts
+// any (see readAll), and so how long the first of them may wait: reading a
+// small message takes well under a microsecond.
+const maxBurst = 32
+
 // readAll is the read path. It never waits for a handler, only for room in
 // the queue and the outbox, so that cancellations and replies to our own
-// calls always get through while handlers run.
-func (c *Conn) readAll() error {
+// calls always get through while handlers run. It returns when the stream
+// ends, or with a message that has started, for the caller to run while
+// another worker reads on (see readEnded).
+//
+// Messages are queued as they are read, and started once no other whole
+// message waits in the read buffer (or maxBurst of them have been read): a
+// burst of messages (a flood of notifications, pipelined requests) then
+// costs one hand-off between goroutines, not one per message.
+func (c *Conn) readAll() (*inbound, error) {
+	burst := 0
 	for c.waitForRoom() {
 		body, err := c.stream.ReadMessage()
 		if err != nil {
@@ -197,11 +240,20 @@ func (c *Conn) readAll() error {
 				c.refuse(fe)
 				continue
 			}
-			return err
+			return nil, err
 		}
 		c.receive(body)
+		// Read on before starting only while there is room: waitForRoom
+		// must not wait for handlers that have not been started.
+		if burst++; burst < maxBurst && c.buffered != nil && c.buffered.MessageBuffered() && c.hasRoom() {
+			continue
+		}
+		burst = 0
+		if in := c.startQueued(); in != nil {
+			return in, nil
+		}
 	}
-	return nil
+	return nil, nil
 }
 
 // receive handles one message: a single message or a batch.
@@ -223,7 +275,7 @@ func (c *Conn) receive(body []byte) {
 		return
 	}
 	var req Request
-	switch kind, bad := env.classify(&req); kind {
+	switch kind, bad := env.classify(&req, c.methods); kind {
 	case msgInvalid:
 		c.cfg.logger.Warn("conn: invalid message", "err", bad.Message)
 		c.sendError(req.ID, bad, nil)
@@ -271,13 +323,16 @@ func (c *Conn) teardown() {
 		if c.state < closing {
 			c.state = closing
 		}
+		c.cancelRunningLocked() // none starts after: the state is closing
 		c.mu.Unlock()
 		c.cancel()
 		c.waitIdle(c.cfg.closeTimeout, false)
 		c.waitFlushed(c.cfg.closeTimeout)
 		c.closeStream()
-		c.stopAfter()
 		c.mu.Lock()
+		if c.stopAfter != nil {
+			c.stopAfter()
+		}
 		c.state = closed
 		c.dropQueueLocked()
 		c.failPendingLocked(nil)
@@ -326,16 +381,34 @@ func closedError(cause error) error {
 
 // waitForRoom waits until the queue and the outbox have room for what the
 // next message may bring. It reports false once the connection is closing.
+//
+// A full queue does not stop reading while a call of ours awaits its reply:
+// the reply may be the next message, and the handlers that would make room
+// may be the very ones waiting for it (FromContext(ctx).Call), which would
+// deadlock.
 func (c *Conn) waitForRoom() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for c.state == open && (len(c.queue) >= c.cfg.queueLimit || c.outBytes > c.cfg.outboxLimit) {
+	for c.state == open && !c.roomLocked() {
 		ch := c.waitChanLocked()
 		c.mu.Unlock()
 		<-ch
 		c.mu.Lock()
 	}
 	return c.state == open
+}
+
+// roomLocked reports whether the queue and the outbox have room (see
+// waitForRoom).
+func (c *Conn) roomLocked() bool {
+	return (len(c.queue) < c.cfg.queueLimit || len(c.pending) > 0) && c.outBytes <= c.cfg.outboxLimit
+}
+
+// hasRoom is roomLocked, for a caller without the lock.
+func (c *Conn) hasRoom() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.roomLocked()
 }
 
 // waitIdle waits, at most d, until no handler runs (and, with queue, none

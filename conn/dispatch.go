@@ -27,6 +27,25 @@ type inbound struct {
 
 	// Guarded by conn.mu.
 	started, cancelled, released, finished bool
+	prev, next                             *inbound // in conn.running while it runs
+}
+
+// detached is the parent of every handler's context: the connection's
+// context (its values and deadline) without its Done channel. So
+// context.WithCancel does not register each handler's context with the
+// connection's (an insert and a delete in a map, under a lock that every
+// handler shares: a quarter of the cost of a notification); the connection
+// cancels its running handlers itself when it ends (cancelRunningLocked).
+type detached struct{ context.Context }
+
+func (detached) Done() <-chan struct{} { return nil }
+func (detached) Err() error            { return nil }
+
+// cancelRunningLocked cancels the contexts of the running handlers.
+func (c *Conn) cancelRunningLocked() {
+	for in := c.running; in != nil; in = in.next {
+		in.cancel()
+	}
 }
 
 type inboundKey struct{}
@@ -72,7 +91,8 @@ func Release(ctx context.Context) {
 }
 
 // accept queues a received request or notification; $/cancelRequest is
-// handled here, on the read path, ahead of the queue.
+// handled here, on the read path, ahead of the queue. The reader starts what
+// it has queued with startQueued.
 func (c *Conn) accept(req Request, batch *batchReply) {
 	if c.cfg.cancelMethod != "" && req.Method == c.cfg.cancelMethod {
 		c.cancelByPeer(req.Params)
@@ -88,7 +108,6 @@ func (c *Conn) accept(req Request, batch *batchReply) {
 	if req.ID.IsValid() {
 		in.batch = batch
 	}
-	var buf [4]*inbound
 	c.mu.Lock()
 	if c.state != open {
 		c.mu.Unlock()
@@ -102,9 +121,22 @@ func (c *Conn) accept(req Request, batch *batchReply) {
 		}
 	}
 	c.queue = append(c.queue, in)
+	c.mu.Unlock()
+}
+
+// startQueued starts what may start of the queue: it hands all but the
+// first to other workers and returns the first (or nil), for the reader to
+// run itself (see readEnded).
+func (c *Conn) startQueued() *inbound {
+	var buf [8]*inbound
+	c.mu.Lock()
 	start := c.startableLocked(buf[:0])
 	c.mu.Unlock()
-	c.spawn(start)
+	if len(start) == 0 {
+		return nil
+	}
+	c.spawn(start[1:])
+	return start[0]
 }
 
 // modeOf resolves a message's mode: the handler's choice, or the default
@@ -135,7 +167,12 @@ func (c *Conn) startableLocked(out []*inbound) []*inbound {
 				break
 			}
 			in.started = true
-			in.Context, in.cancel = context.WithCancel(c.ctx)
+			in.Context, in.cancel = context.WithCancel(c.handlerParent)
+			in.next = c.running // see cancelRunningLocked
+			if in.next != nil {
+				in.next.prev = in
+			}
+			c.running = in
 			c.ordered++
 			c.active++
 			c.exclusive = in.mode == Exclusive
@@ -174,7 +211,77 @@ func (c *Conn) dropQueueLocked() {
 // spawn runs each message on a goroutine of its own.
 func (c *Conn) spawn(start []*inbound) {
 	for _, in := range start {
-		go c.run(in)
+		c.handOff(in)
+	}
+}
+
+// The connection's goroutines are workers. A worker does a job — read
+// messages (readJob), write the outbox (flushJob) or run a message — and
+// then, rather than exit, waits for the next job, until the connection ends
+// (at most maxIdle workers wait; more exit). So a stream of messages reuses
+// a few goroutines, and the stacks they have grown, where a goroutine per
+// message would start small and grow its stack (copying it) every time:
+// that was a quarter of the CPU time of a small request.
+var (
+	readJob  *inbound // nil: take over reading
+	flushJob = new(inbound)
+)
+
+// maxIdle bounds the workers that wait for a job: as many as requests run
+// at once by default, so that a steady load of concurrent requests starts no
+// goroutines. Each holds only its stack (a few KiB) while it waits.
+const maxIdle = DefaultMaxConcurrency
+
+// handOff gives a job to a waiting worker, or to a new one.
+func (c *Conn) handOff(job *inbound) {
+	select {
+	case c.idle <- job:
+	default:
+		go c.worker(job)
+	}
+}
+
+// worker does job, then the jobs handed to it, until it has waited for
+// one in vain or the connection has ended.
+func (c *Conn) worker(job *inbound) {
+	for {
+		switch job {
+		case readJob:
+			in, err := c.readAll()
+			if in == nil {
+				c.readEnded(err)
+				return
+			}
+			// A message may start: this goroutine runs it itself, on the
+			// thread that has just woken up with it, and another reads on
+			// (see readEnded).
+			c.handOff(readJob)
+			c.run(in)
+		case flushJob:
+			c.flush()
+		default:
+			c.run(job)
+		}
+		var ok bool
+		if job, ok = c.nextJob(); !ok {
+			return
+		}
+	}
+}
+
+// nextJob waits for a job while the connection lives, unless maxIdle
+// workers wait already.
+func (c *Conn) nextJob() (*inbound, bool) {
+	if c.idlers.Add(1) > maxIdle {
+		c.idlers.Add(-1)
+		return nil, false
+	}
+	defer c.idlers.Add(-1)
+	select {
+	case job := <-c.idle:
+		return job, true
+	case <-c.ctx.Done():
+		return nil, false
 	}
 }
 
@@ -196,7 +303,7 @@ func (c *Conn) run(in *inbound) {
 			if next == nil {
 				c.flush()
 			} else {
-				go c.flushFunc()
+				c.handOff(flushJob)
 			}
 		}
 		in = next
@@ -270,6 +377,15 @@ func (c *Conn) finish(in *inbound, reply *[]byte) (*inbound, bool) {
 		c.releaseLocked(in)
 	}
 	in.finished = true
+	if in.prev != nil {
+		in.prev.next = in.next
+	} else {
+		c.running = in.next
+	}
+	if in.next != nil {
+		in.next.prev = in.prev
+	}
+	in.prev, in.next = nil, nil
 	write := false
 	if reply != nil {
 		if c.state == closed {

@@ -68,7 +68,10 @@
 // the outbox of unwritten messages is over WithOutboxLimit bytes, the
 // connection stops reading until there is room, so memory never grows with
 // what a peer sends. A peer that floods us while it never reads our replies
-// is slowed to the pace at which it reads.
+// is slowed to the pace at which it reads. One exception keeps calls from
+// handlers safe: while a call of ours awaits its reply, a full queue does
+// not stop reading, since the handlers that would make room may be waiting
+// for that very reply.
 //
 // # Cancellation
 //

@@ -17,8 +17,16 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }
 
 func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
 
+// maxPooledBuf is the largest buffer that goes back to bufPool. It is a few
+// MiB, so that a stream of large messages (a 1 MiB file's text) reuses its
+// buffers: a new one each time would cost the allocation, page faults and
+// zeroing of fresh memory, and garbage that the GC must collect — several
+// times the cost of encoding the message. The pool lets go of what it holds
+// within two garbage collections.
+const maxPooledBuf = 4 << 20
+
 func putBuf(b *[]byte) {
-	if cap(*b) > 1<<20 {
+	if cap(*b) > maxPooledBuf {
 		return // let big ones go, so that one large message does not pin memory
 	}
 	*b = (*b)[:0]

@@ -3,8 +3,10 @@ package conn
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // Handler answers requests and notifications, as http.Handler answers HTTP
@@ -81,13 +83,31 @@ func (h modal) Mode(*Request) Mode { return h.mode }
 // unknown notification is ignored, as JSON-RPC requires. A Mux is safe for
 // concurrent use; routes may be added while it serves.
 type Mux struct {
-	mu       sync.RWMutex
+	mu    sync.Mutex // serializes changes
+	table atomic.Pointer[muxTable]
+}
+
+// muxTable is a Mux's routes. It is never changed once published: a change
+// publishes a copy. So the lookup of every message (two per message) reads
+// it with no lock, where a read lock shared by every goroutine that handles
+// messages costs more than the lookup itself.
+type muxTable struct {
 	routes   map[string]Handler
 	fallback Handler
 }
 
+var noRoutes muxTable
+
 // NewMux returns an empty Mux.
-func NewMux() *Mux { return &Mux{routes: make(map[string]Handler)} }
+func NewMux() *Mux { return &Mux{} }
+
+// routes returns the current table.
+func (m *Mux) routes() *muxTable {
+	if t := m.table.Load(); t != nil {
+		return t
+	}
+	return &noRoutes // a zero Mux
+}
 
 // Handle registers h for method. It panics if method is empty or already
 // registered, as http.ServeMux does: both are programming errors.
@@ -97,10 +117,16 @@ func (m *Mux) Handle(method string, h Handler) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, dup := m.routes[method]; dup {
+	t := m.routes()
+	if _, dup := t.routes[method]; dup {
 		panic(fmt.Sprintf("conn: method %q registered twice", method))
 	}
-	m.routes[method] = h
+	routes := maps.Clone(t.routes)
+	if routes == nil {
+		routes = make(map[string]Handler)
+	}
+	routes[method] = h
+	m.table.Store(&muxTable{routes: routes, fallback: t.fallback})
 }
 
 // HandleFunc registers f for method.
@@ -113,23 +139,20 @@ func (m *Mux) HandleFunc(method string, f func(ctx context.Context, req *Request
 func (m *Mux) HandleFallback(h Handler) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.fallback = h
+	m.table.Store(&muxTable{routes: m.routes().routes, fallback: h})
 }
 
 // Handler returns the handler registered for method, if any.
 func (m *Mux) Handler(method string) (Handler, bool) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	h, ok := m.routes[method]
+	h, ok := m.routes().routes[method]
 	return h, ok
 }
 
 // Methods returns the registered method names, sorted.
 func (m *Mux) Methods() []string {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	names := make([]string, 0, len(m.routes))
-	for name := range m.routes {
+	routes := m.routes().routes
+	names := make([]string, 0, len(routes))
+	for name := range routes {
 		names = append(names, name)
 	}
 	slices.Sort(names)
@@ -157,11 +180,10 @@ func (m *Mux) Mode(req *Request) Mode {
 }
 
 func (m *Mux) lookup(method string) Handler {
-	m.mu.RLock()
-	h, ok := m.routes[method]
+	t := m.routes()
+	h, ok := t.routes[method]
 	if !ok {
-		h = m.fallback
+		h = t.fallback
 	}
-	m.mu.RUnlock()
 	return h
 }

@@ -209,7 +209,8 @@ const (
 // classify applies the JSON-RPC 2.0 rules to an envelope. For a request or a
 // notification it fills req; for an invalid message it returns the error to
 // answer with and the id to answer to (null when the id itself is bad).
-func (env *envelope) classify(req *Request) (msgKind, *Error) {
+// The method's name is interned in names (which may be nil).
+func (env *envelope) classify(req *Request, names methodNames) (msgKind, *Error) {
 	if !env.object {
 		return msgInvalid, invalidRequest("a message must be a JSON object")
 	}
@@ -236,7 +237,7 @@ func (env *envelope) classify(req *Request) (msgKind, *Error) {
 	if kindOf(env.method) != kindString {
 		return msgInvalid, invalidRequest(`"method" must be a string`)
 	}
-	req.Method = decodeString(env.method)
+	req.Method = names.name(env.method)
 	switch kindOf(env.params) {
 	case kindInvalid, kindNull:
 		// Absent, or null, which some clients send for "no params".
@@ -249,6 +250,26 @@ func (env *envelope) classify(req *Request) (msgKind, *Error) {
 		return msgRequest, nil
 	}
 	return msgNotification, nil
+}
+
+// methodNames interns the names of methods, so that reading a message does
+// not allocate its method's name: a handful of names serve a whole session.
+// It maps a name's JSON literal to the name. Only the read path uses it.
+type methodNames map[string]string
+
+// maxMethodNames bounds a methodNames, whatever names a peer makes up.
+const maxMethodNames = 256
+
+// name returns the method name of a JSON string literal.
+func (m methodNames) name(lit []byte) string {
+	if s, ok := m[string(lit)]; ok { // string(lit) here does not allocate
+		return s
+	}
+	s := decodeString(lit)
+	if m != nil && len(m) < maxMethodNames {
+		m[string(lit)] = s
+	}
+	return s
 }
 
 // decodeString returns the Go string for a JSON string literal.

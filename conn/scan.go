@@ -148,8 +148,10 @@ func skipString(data []byte, i int) (int, error) {
 	start := i
 	i++ // opening quote
 	for {
-		for i+8 <= len(data) && !hasSpecial(binary.LittleEndian.Uint64(data[i:])) {
-			i += 8
+		for ; i+8 <= len(data); i += 8 {
+			if hasSpecial(binary.LittleEndian.Uint64(data[i : i+8])) { // [i:i+8]: no bounds check
+				break
+			}
 		}
 		for i < len(data) && plain[data[i]] {
 			i++

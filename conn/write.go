@@ -40,7 +40,7 @@ func (c *Conn) send(frame *[]byte, inline bool) error {
 		if inline {
 			c.flush()
 		} else {
-			go c.flushFunc()
+			c.handOff(flushJob)
 		}
 	}
 	return nil

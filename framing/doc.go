@@ -40,7 +40,7 @@
 // header block over the maximum header size (WithMaxHeaderSize, default
 // DefaultMaxHeaderSize, 8 KiB; one header line can in any case not exceed the
 // reader's 64 KiB buffer). Memory grows with what actually arrives, never with
-// what a header claims: a claimed Content-Length up to 1 MiB is allocated at
+// what a header claims: a claimed Content-Length up to 2 MiB is allocated at
 // once, a larger one grows as bytes come; refused input is discarded as it is
 // read and never buffered. Each Reader holds a 64 KiB bufio.Reader.
 //

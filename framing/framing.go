@@ -22,6 +22,18 @@ type Reader interface {
 	ReadMessage() ([]byte, error)
 }
 
+// BufferedReader is implemented by the Readers of this package.
+// MessageBuffered reports whether a whole message is already in the read
+// buffer, so that the next ReadMessage returns without reading from the
+// underlying reader (and so without waiting for the peer). It is a cheap
+// hint: a false answer may be wrong, a true one never is. A connection uses
+// it to take in a burst of messages before it dispatches them, which costs
+// one hand-off between goroutines rather than one per message.
+type BufferedReader interface {
+	Reader
+	MessageBuffered() bool
+}
+
 // Writer writes one whole message at a time. It is safe for concurrent use, and
 // each message is written with exactly one Write call on the underlying io.Writer.
 type Writer interface {

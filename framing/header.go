@@ -32,8 +32,12 @@ func (f headerFramer) NewWriter(w io.Writer) Writer {
 const contentLengthPrefix = "content-length:"
 
 // exactAllocLimit is the largest claimed body for which the whole claimed size
-// is allocated up front. Beyond it the body buffer grows as bytes arrive.
-const exactAllocLimit = 1 << 20
+// is allocated up front. Beyond it the body buffer grows as bytes arrive. It is
+// 2 MiB rather than 1 so that a message of a little over 1 MiB (1 MiB of
+// params plus the envelope, a large file's text) is allocated once: growing
+// costs a second allocation of the whole size and a copy of the first MiB,
+// which made such messages half as fast to read.
+const exactAllocLimit = 2 << 20
 
 type headerReader struct {
 	br   *bufio.Reader
@@ -64,6 +68,51 @@ func (r *headerReader) ReadMessage() ([]byte, error) {
 		return nil, err
 	}
 	return r.readBody(size)
+}
+
+// MessageBuffered implements BufferedReader: it finds the end of the next
+// header block and its Content-Length in what is buffered, and reports
+// whether the whole body is buffered too. Anything unusual (a refused
+// message to skip, a resync, a header it does not follow) answers false.
+func (r *headerReader) MessageBuffered() bool {
+	if r.skip > 0 || r.resync {
+		return false
+	}
+	buf, _ := r.br.Peek(r.br.Buffered())
+	if rest, ok := bytes.CutPrefix(buf, []byte("Content-Length: ")); ok {
+		// Fast path: the header block every sender writes.
+		n := 0
+		for n < len(rest) && n < 19 && '0' <= rest[n] && rest[n] <= '9' {
+			n++
+		}
+		if n > 0 && bytes.HasPrefix(rest[n:], []byte("\r\n\r\n")) {
+			length, _, _ := parseLength(rest[:n])
+			return int64(len(rest)-n-4) >= length
+		}
+	}
+	end := bytes.Index(buf, []byte("\r\n\r\n"))
+	if end < 0 {
+		return false
+	}
+	length := int64(-1)
+	for header := buf[:end]; len(header) > 0; {
+		line := header
+		if i := bytes.Index(header, []byte("\r\n")); i >= 0 {
+			line, header = header[:i], header[i+2:]
+		} else {
+			header = nil
+		}
+		colon := bytes.IndexByte(line, ':')
+		if colon < 0 || !equalFold(line[:colon], "content-length") {
+			continue
+		}
+		n, overflow, ok := parseLength(trimOWS(line[colon+1:]))
+		if !ok || overflow || length >= 0 {
+			return false // ReadMessage will report it, or it is not simple
+		}
+		length = n
+	}
+	return length >= 0 && int64(len(buf)-end-4) >= length
 }
 
 // discardBody drops the body of a refused message without buffering it. The

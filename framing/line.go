@@ -111,6 +111,17 @@ func (r *lineReader) ReadMessage() ([]byte, error) {
 	}
 }
 
+// MessageBuffered implements BufferedReader: a whole line that is not blank
+// is buffered.
+func (r *lineReader) MessageBuffered() bool {
+	if r.discard {
+		return false
+	}
+	buf, _ := r.br.Peek(r.br.Buffered())
+	i := bytes.IndexByte(buf, '\n')
+	return i >= 0 && !isBlank(buf[:i])
+}
+
 // trimLineEnd strips the "\n" and an optional "\r" before it.
 func trimLineEnd(line []byte) []byte {
 	line = line[:len(line)-1]

@@ -34,6 +34,7 @@ var leafDefaults = map[string]func() any{
 	"workspace.fileOperations.willRename": fileOps,
 	"workspace.fileOperations.willDelete": fileOps,
 	"workspace.textDocumentContent":       func() any { return map[string]any{"schemes": []any{}} },
+	"workspace.workspaceFolders":          func() any { return map[string]any{"supported": true} },
 }
 
 func fileOps() any {
@@ -55,12 +56,13 @@ func (s *Server) capabilities(enc document.Encoding) (map[string]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lsp: capabilities: %w", err)
 	}
+	placeholders := map[string]bool{}
 	for _, m := range methods {
 		info, ok := protocol.Methods[m]
 		if !ok || info.ServerCapability == "" || strings.HasPrefix(info.ServerCapability, "textDocumentSync") {
 			continue
 		}
-		announce(caps, info.ServerCapability)
+		announce(caps, info.ServerCapability, placeholders)
 	}
 	s.announceSync(caps, methods, docs)
 	caps["positionEncoding"] = enc.String()
@@ -109,8 +111,11 @@ func (s *Server) announceSync(caps map[string]any, methods []string, docs bool) 
 
 // announce sets the capability at path (dots between property names),
 // unless it is set; parents are made objects as needed ("true" becomes an
-// options object when a sub-option must be announced in it).
-func announce(caps map[string]any, path string) {
+// options object when a sub-option must be announced in it). The
+// properties of a leafDefaults object are only placeholders, recorded in
+// placeholders by path: announcing one replaces it (diagnosticProvider's
+// workspaceDiagnostics is false until workspace/diagnostic is registered).
+func announce(caps map[string]any, path string, placeholders map[string]bool) {
 	parts := strings.Split(path, ".")
 	m := caps
 	for i, p := range parts[:len(parts)-1] {
@@ -118,23 +123,35 @@ func announce(caps map[string]any, path string) {
 		case map[string]any:
 			m = v
 		default:
-			child := map[string]any{}
-			if f, ok := leafDefaults[strings.Join(parts[:i+1], ".")]; ok {
-				child = f().(map[string]any)
-			}
+			child := defaultObject(strings.Join(parts[:i+1], "."), placeholders)
 			m[p] = child
 			m = child
 		}
 	}
 	leaf := parts[len(parts)-1]
-	if _, set := m[leaf]; set {
+	if _, set := m[leaf]; set && !placeholders[path] {
 		return
 	}
-	if f, ok := leafDefaults[path]; ok {
-		m[leaf] = f()
+	delete(placeholders, path)
+	if _, ok := leafDefaults[path]; ok {
+		m[leaf] = defaultObject(path, placeholders)
 		return
 	}
 	m[leaf] = true
+}
+
+// defaultObject returns the leafDefaults object for path ({} if none),
+// and records its properties in placeholders.
+func defaultObject(path string, placeholders map[string]bool) map[string]any {
+	f, ok := leafDefaults[path]
+	if !ok {
+		return map[string]any{}
+	}
+	obj := f().(map[string]any)
+	for k := range obj {
+		placeholders[path+"."+k] = true
+	}
+	return obj
 }
 
 func setDefault(m map[string]any, key string, v any) {

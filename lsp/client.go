@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/lspkit/lspkit/conn"
-	"github.com/lspkit/lspkit/lsp/protocol"
 )
 
 // Client is the client side of the connection as the server sees it: one
@@ -41,13 +40,6 @@ var allowedEarly = map[string]bool{
 	"telemetry/event":           true,
 	"window/showMessageRequest": true,
 	"$/progress":                true,
-	"$/logTrace":                true,
-}
-
-// noCapabilityCheck lists requests that every client supports whatever it
-// declares: their capability only refines them.
-var noCapabilityCheck = map[string]bool{
-	"window/showMessageRequest": true,
 }
 
 // Conn returns the underlying connection.
@@ -100,11 +92,11 @@ func (c *Client) check(method string, request bool) error {
 	if c.s.life.get() < running && !allowedEarly[method] {
 		return fmt.Errorf("%w: %s", ErrNotInitialized, method)
 	}
-	if !request || noCapabilityCheck[method] {
+	if !request {
 		return nil
 	}
-	if info, ok := protocol.Methods[method]; ok && info.ClientCapability != "" && !c.Supports(info.ClientCapability) {
-		return fmt.Errorf("%w: %s needs the client capability %s", ErrUnsupported, method, info.ClientCapability)
+	if path := requestCapabilities[method]; path != "" && !c.Supports(path) {
+		return fmt.Errorf("%w: %s needs the client capability %s", ErrUnsupported, method, path)
 	}
 	return nil
 }

@@ -8,6 +8,22 @@ import (
 	"github.com/lspkit/lspkit/lsp/protocol"
 )
 
+// requestCapabilities maps each request a server sends to the client
+// capability it needs; Client's methods fail with ErrUnsupported without it.
+var requestCapabilities = map[string]string{
+	"window/showDocument":              "window.showDocument.support",
+	"window/workDoneProgress/create":   "window.workDoneProgress",
+	"workspace/applyEdit":              "workspace.applyEdit",
+	"workspace/codeLens/refresh":       "workspace.codeLens.refreshSupport",
+	"workspace/configuration":          "workspace.configuration",
+	"workspace/diagnostic/refresh":     "workspace.diagnostics.refreshSupport",
+	"workspace/foldingRange/refresh":   "workspace.foldingRange.refreshSupport",
+	"workspace/inlayHint/refresh":      "workspace.inlayHint.refreshSupport",
+	"workspace/inlineValue/refresh":    "workspace.inlineValue.refreshSupport",
+	"workspace/semanticTokens/refresh": "workspace.semanticTokens.refreshSupport",
+	"workspace/workspaceFolders":       "workspace.workspaceFolders",
+}
+
 // LogTrace sends the $/logTrace notification.
 func (c *Client) LogTrace(ctx context.Context, params *protocol.LogTraceParams) error {
 	return c.notify(ctx, "$/logTrace", params)
@@ -57,7 +73,6 @@ func (c *Client) ShowMessage(ctx context.Context, params *protocol.ShowMessagePa
 }
 
 // ShowMessageRequest sends the window/showMessageRequest request and waits for its reply.
-// It fails at once, with ErrUnsupported, if the client did not declare window.showMessage.
 func (c *Client) ShowMessageRequest(ctx context.Context, params *protocol.ShowMessageRequestParams) (*protocol.MessageActionItem, error) {
 	var result *protocol.MessageActionItem
 	err := c.call(ctx, "window/showMessageRequest", params, &result)
@@ -79,7 +94,7 @@ func (c *Client) ApplyEdit(ctx context.Context, params *protocol.ApplyWorkspaceE
 }
 
 // CodeLensRefresh sends the workspace/codeLens/refresh request and waits for its reply.
-// It fails at once, with ErrUnsupported, if the client did not declare workspace.codeLens.
+// It fails at once, with ErrUnsupported, if the client did not declare workspace.codeLens.refreshSupport.
 func (c *Client) CodeLensRefresh(ctx context.Context) error {
 	return c.call(ctx, "workspace/codeLens/refresh", nil, nil)
 }

@@ -182,8 +182,22 @@ func (s *Server) Encoding() document.Encoding {
 // client ended it without shutdown (its Code, 1, is the exit code the
 // specification asks for; see ExitCode), or what broke the connection.
 func (s *Server) Serve(ctx context.Context, rwc io.ReadWriteCloser, opts ...conn.Option) error {
+	serveCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	s.mu.Lock()
+	s.serveCtx = serveCtx // before the first message: initialize may watch a process
+	s.mu.Unlock()
+	// The connection reads as soon as it exists, but handlers (OnInitialize
+	// first) may use Client: they wait until it is set.
+	ready := make(chan struct{})
+	whenReady := func(next conn.Handler) conn.Handler {
+		return conn.HandlerFunc(func(ctx context.Context, req *conn.Request) (any, error) {
+			<-ready
+			return next.ServeRPC(ctx, req)
+		})
+	}
 	mux := s.mux()
-	base := []conn.Option{conn.WithLogger(s.opts.logger), conn.WithMiddleware(s.life.middleware)}
+	base := []conn.Option{conn.WithLogger(s.opts.logger), conn.WithMiddleware(whenReady, s.life.middleware)}
 	if s.opts.wireTrace != nil {
 		base = append(base, conn.WithHook(wireTraceHook(s.opts.wireTrace)))
 	}
@@ -191,11 +205,7 @@ func (s *Server) Serve(ctx context.Context, rwc io.ReadWriteCloser, opts ...conn
 	s.mu.Lock()
 	s.client = &Client{s: s, conn: c}
 	s.mu.Unlock()
-	serveCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	s.mu.Lock()
-	s.serveCtx = serveCtx
-	s.mu.Unlock()
+	close(ready)
 	if s.opts.clientPID != 0 {
 		s.watchPID(s.opts.clientPID)
 	}

@@ -80,8 +80,8 @@ func (s *Server) LogHandler(level slog.Leveler) slog.Handler {
 type logHandler struct {
 	s      *Server
 	level  slog.Leveler
-	attrs  []slog.Attr
-	groups string
+	attrs  []slog.Attr // from WithAttrs, their keys qualified by the groups then open
+	groups string      // the open groups, each followed by a dot
 }
 
 func (h *logHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= h.level.Level() }
@@ -92,14 +92,13 @@ func (h *logHandler) Handle(ctx context.Context, r slog.Record) error {
 		return nil
 	}
 	msg := r.Message
-	add := func(a slog.Attr) bool {
+	for _, a := range h.attrs {
+		msg += " " + a.Key + "=" + a.Value.String()
+	}
+	r.Attrs(func(a slog.Attr) bool {
 		msg += " " + h.groups + a.Key + "=" + a.Value.String()
 		return true
-	}
-	for _, a := range h.attrs {
-		add(a)
-	}
-	r.Attrs(add)
+	})
 	typ := protocol.MessageTypeLog
 	switch {
 	case r.Level >= slog.LevelError:
@@ -114,26 +113,38 @@ func (h *logHandler) Handle(ctx context.Context, r slog.Record) error {
 
 func (h *logHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	c := *h
-	c.attrs = append(append([]slog.Attr(nil), h.attrs...), attrs...)
+	c.attrs = append([]slog.Attr(nil), h.attrs...)
+	for _, a := range attrs {
+		a.Key = h.groups + a.Key
+		c.attrs = append(c.attrs, a)
+	}
 	return &c
 }
 
 func (h *logHandler) WithGroup(name string) slog.Handler {
+	if name == "" {
+		return h // as slog.Handler asks
+	}
 	c := *h
 	c.groups += name + "."
 	return &c
 }
 
 // wireTraceHook writes every message to w as a JSON line:
-// {"time": …, "dir": "in"|"out", "msg": …}.
+// {"time": …, "dir": "in"|"out", "msg": …}; a message that is not JSON
+// is written as a string.
 func wireTraceHook(w io.Writer) conn.Hook {
 	var mu sync.Mutex
 	return func(dir conn.Direction, msg []byte) {
+		raw := json.RawMessage(msg)
+		if !json.Valid(msg) {
+			raw, _ = json.Marshal(string(msg))
+		}
 		line, err := json.Marshal(struct {
 			Time time.Time       `json:"time"`
 			Dir  string          `json:"dir"`
 			Msg  json.RawMessage `json:"msg"`
-		}{time.Now(), dir.String(), msg})
+		}{time.Now(), dir.String(), raw})
 		if err != nil {
 			return
 		}

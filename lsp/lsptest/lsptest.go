@@ -20,6 +20,7 @@ import (
 	"io"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/lspkit/lspkit/conn"
 	"github.com/lspkit/lspkit/lsp"
@@ -34,18 +35,26 @@ type Client struct {
 	served chan error // Serve's result, once
 
 	mu       sync.Mutex
-	handlers map[string]conn.Handler // how to answer the server's requests
-	notes   map[string][]json.RawMessage // received notifications not yet taken, by method
-	arrived chan struct{}                // closed and replaced when one arrives
-	version map[protocol.DocumentURI]int32
+	handlers map[string]conn.Handler      // how to answer the server's requests
+	notes    map[string][]json.RawMessage // received notifications not yet taken, by method
+	arrived  chan struct{}                // closed and replaced when one arrives
+	version  map[protocol.DocumentURI]int32
 }
 
 // New starts srv on an in-memory connection and returns its client. The
-// server stops, and the connection closes, when the test ends.
+// connection closes, and the server stops, when the test ends: cleanup
+// waits for the server's Serve to return, so that no goroutine of the
+// server outlives the test.
 func New(t testing.TB, srv *lsp.Server) *Client {
 	t.Helper()
-	c := Start(context.Background(), srv)
-	t.Cleanup(func() { c.conn.Close() })
+	ctx, cancel := context.WithCancel(context.Background())
+	c := Start(ctx, srv)
+	t.Cleanup(func() {
+		cancel() // closes both ends; Serve's handlers are cancelled
+		wait, stop := context.WithTimeout(context.Background(), 30*time.Second)
+		defer stop()
+		c.Wait(wait)
+	})
 	return c
 }
 
@@ -55,9 +64,9 @@ func Start(ctx context.Context, srv *lsp.Server) *Client {
 	c := &Client{
 		handlers: make(map[string]conn.Handler),
 		served:   make(chan error, 1),
-		notes:   make(map[string][]json.RawMessage),
-		arrived: make(chan struct{}),
-		version: make(map[protocol.DocumentURI]int32),
+		notes:    make(map[string][]json.RawMessage),
+		arrived:  make(chan struct{}),
+		version:  make(map[protocol.DocumentURI]int32),
 	}
 	c.answerByDefault()
 	go func() { c.served <- srv.Serve(ctx, serverSide) }()

@@ -101,6 +101,10 @@ func capabilities() protocol.ServerCapabilities {
 		CompletionProvider:     &protocol.CompletionOptions{TriggerCharacters: []string{"("}},
 		SignatureHelpProvider:  &protocol.SignatureHelpOptions{TriggerCharacters: []string{"(", ","}},
 		ExecuteCommandProvider: &protocol.ExecuteCommandOptions{Commands: []string{CommandEvaluateWorkspace}},
+		// A file's diagnostics depend on the files it imports, and on those
+		// that import it (unused names): a pulling client pulls again for
+		// its other documents after a change.
+		DiagnosticProvider: ptr(protocol.NewServerCapabilitiesDiagnosticProviderDiagnosticOptions(protocol.DiagnosticOptions{InterFileDependencies: true})),
 		SemanticTokensProvider: ptr(protocol.NewServerCapabilitiesSemanticTokensProviderSemanticTokensOptions(protocol.SemanticTokensOptions{
 			Legend: protocol.SemanticTokensLegend{TokenTypes: tokenTypes, TokenModifiers: []string{}},
 			Full:   ptr(protocol.NewSemanticTokensOptionsFullBool(true)),

@@ -665,7 +665,7 @@ func TestCapabilities(t *testing.T) {
 		"codeActionProvider":              `true`,
 		"foldingRangeProvider":            `true`,
 		"executeCommandProvider":          `{"commands":["calc.evaluateWorkspace"]}`,
-		"diagnosticProvider":              `{"interFileDependencies":false,"workspaceDiagnostics":false}`,
+		"diagnosticProvider":              `{"interFileDependencies":true,"workspaceDiagnostics":false}`,
 		"semanticTokensProvider":          `{"full":true,"legend":{"tokenModifiers":[],"tokenTypes":["keyword","variable","function","number","string","operator","comment"]},"range":true}`,
 	} {
 		data, _ := json.Marshal(caps[path])

@@ -40,6 +40,13 @@ func FormatStmt(text string, s *Stmt) string {
 	case BrokenStmt:
 		line := text[s.At.Start:s.At.End]
 		return strings.TrimRight(line, " \t")
+	case EmptyStmt:
+		// Emptied, a blank line between a lone "\r" and a "\n" would join
+		// them into one "\r\n" and the file would lose a line: it keeps its
+		// white space.
+		if s.Comment == "" && s.At.Start > 0 && text[s.At.Start-1] == '\r' && s.At.End < len(text) && text[s.At.End] == '\n' {
+			return text[s.At.Start:s.At.End]
+		}
 	}
 	switch {
 	case s.Comment == "":

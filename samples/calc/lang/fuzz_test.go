@@ -21,6 +21,7 @@ func FuzzParse(f *testing.F) {
 		"1 +\n(1\nmax(1 2)\n1 2\n1e\n1.\n.5\n2e3\n2E-3\n.\n1e999",
 		"let = 1\nlet x 1\nlet let = 2\nlet x = x\nfoo(1)\n1/0\n1 % (2-2)",
 		"\"s\" # \"q\"\n\x00\xff\xfe",
+		"\r  \n", // found by the fuzzer: Format joined the two line breaks
 	} {
 		f.Add(seed)
 	}
@@ -68,7 +69,11 @@ func FuzzParse(f *testing.F) {
 		if twice := Format(again); twice != once {
 			t.Fatalf("Format is not idempotent:\n   src %q\n  once %q\n twice %q", src, once, twice)
 		}
-		// Formatting changes no meaning: the same values come out.
+		// Formatting keeps every line and changes no meaning: the same
+		// values come out.
+		if len(again.Stmts) != len(file.Stmts) {
+			t.Fatalf("Format(%q) = %q: %d lines, not %d", src, once, len(again.Stmts), len(file.Stmts))
+		}
 		b := Check("f.calc", again, nil)
 		for i, s := range file.Stmts {
 			v1, ok1 := a.Values[s]

@@ -294,6 +294,8 @@ func TestFormat(t *testing.T) {
 		{"broken line kept, less trailing spaces", "let x = (1 +   \nlet  y=2", "let x = (1 +\nlet y = 2"},
 		{"CRLF kept", "let x=1\r\nx+1\r\n", "let x = 1\r\nx + 1\r\n"},
 		{"CR kept", "let x=1\rx+1", "let x = 1\rx + 1"},
+		{"blank line between CR and LF kept", "1\r  \n2", "1\r  \n2"}, // emptied, "\r\n" would be one break
+		{"blank lines between LFs emptied", "1\n  \r\n2\r\t\r3", "1\n\r\n2\r\r3"},
 		{"non-BMP names", "let 𝑥𝑦=π*(𝑥 +1)", "let 𝑥𝑦 = π * (𝑥 + 1)"},
 		{"empty", "", ""},
 	} {

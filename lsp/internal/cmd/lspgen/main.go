@@ -48,6 +48,26 @@ var names = map[string]string{
 	"workspace/executeCommand":            "ExecuteCommand",
 }
 
+// clientCapabilities overrides the client capability that the meta model
+// gives a server→client request, where checking it as given would be
+// wrong; "" means the request needs none.
+var clientCapabilities = map[string]string{
+	// Every client shows message requests: window.showMessage only
+	// refines them (messageActionItem).
+	"window/showMessageRequest": "",
+	// The meta model names the object; its refreshSupport says yes or no.
+	"workspace/codeLens/refresh": "workspace.codeLens.refreshSupport",
+}
+
+// clientCapability returns the client capability a server→client request
+// needs, or "".
+func clientCapability(m protocol.MethodInfo) string {
+	if c, ok := clientCapabilities[m.Method]; ok {
+		return c
+	}
+	return m.ClientCapability
+}
+
 func main() {
 	out := flag.String("dir", ".", "the directory of package lsp")
 	flag.Parse()
@@ -141,6 +161,15 @@ func serverFile(ms []protocol.MethodInfo) []byte {
 // clientFile returns the Client methods: each sends one message.
 func clientFile(ms []protocol.MethodInfo) []byte {
 	var b bytes.Buffer
+	b.WriteString("// requestCapabilities maps each request a server sends to the client\n")
+	b.WriteString("// capability it needs; Client's methods fail with ErrUnsupported without it.\n")
+	b.WriteString("var requestCapabilities = map[string]string{\n")
+	for _, m := range ms {
+		if cc := clientCapability(m); !m.Notification && cc != "" {
+			fmt.Fprintf(&b, "\t%q: %q,\n", m.Method, cc)
+		}
+	}
+	b.WriteString("}\n\n")
 	for _, m := range ms {
 		name := clientName(m.Method)
 		params, arg := "", "nil"
@@ -154,8 +183,8 @@ func clientFile(ms []protocol.MethodInfo) []byte {
 			continue
 		}
 		fmt.Fprintf(&b, "// %s sends the %s request and waits for its reply.\n", name, m.Method)
-		if m.ClientCapability != "" {
-			fmt.Fprintf(&b, "// It fails at once, with ErrUnsupported, if the client did not declare %s.\n", m.ClientCapability)
+		if cc := clientCapability(m); cc != "" {
+			fmt.Fprintf(&b, "// It fails at once, with ErrUnsupported, if the client did not declare %s.\n", cc)
 		}
 		if m.Result == "" {
 			fmt.Fprintf(&b, "func (c *Client) %s(ctx context.Context%s) error {\n", name, params)
