@@ -65,11 +65,12 @@ func TestServerCallsClient(t *testing.T) {
 
 // TestCallbacksPastTheQueueLimit has more requests than the server may run
 // and queue, and each handler calls the client back: the replies to those
-// calls must still be read (the package doc: "the read path never waits for
-// a handler, so a reply to such a call always gets through").
+// calls must still be read, as the queue may grow past its limit while a
+// call of ours awaits its reply — up to eight times the limit: here 2
+// running and up to 31 queued, with room left to read the replies.
 func TestCallbacksPastTheQueueLimit(t *testing.T) {
 	t.Parallel()
-	const n = 40
+	const n = 33
 	server := conn.NewMux()
 	server.Handle("ask", conn.Typed(func(ctx context.Context, p [1]int) (int, error) {
 		var got int
@@ -136,4 +137,38 @@ func TestManyCallsBothWays(t *testing.T) {
 		t.Errorf("%d of %d calls failed", f, 2*n)
 	}
 	t.Logf("%d calls in %v", 2*n, time.Since(start))
+}
+
+// TestCallbacksQueueStaysBounded is the other side of that exception: while
+// a handler awaits a reply the peer never sends, the queue grows to eight
+// times its limit and no further, so a peer that floods us meanwhile cannot
+// make memory grow without bound.
+func TestCallbacksQueueStaysBounded(t *testing.T) {
+	t.Parallel()
+	const limit = 2
+	m := conn.NewMux()
+	asked := make(chan struct{}, 1)
+	m.HandleFunc("ask", func(ctx context.Context, _ *conn.Request) (any, error) {
+		asked <- struct{}{}
+		return nil, conn.FromContext(ctx).Call(ctx, "never", nil, nil) // the peer never answers
+	})
+	_, p := serve(t, m, framers[0], conn.WithMaxConcurrency(1), conn.WithQueueLimit(limit))
+	w := &countingWriter{w: p.end}
+	sent := make(chan error, 1)
+	go func() {
+		msgs := []string{encodeMsg("ask", true, 1)}
+		for i := 2; i <= 100; i++ {
+			msgs = append(msgs, encodeMsg("tick", false, i)) // wait behind ask
+		}
+		for _, m := range msgs {
+			if _, err := w.Write(framers[0].frame([]byte(m))); err != nil {
+				sent <- err
+				return
+			}
+		}
+		sent <- nil
+	}()
+	recv(t, asked, "ask to start")
+	waitCount(t, w.done.Load, int64(1+8*limit), "messages read")
+	never(t, sent, "the peer wrote its whole flood")
 }

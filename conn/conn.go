@@ -385,7 +385,9 @@ func closedError(cause error) error {
 // A full queue does not stop reading while a call of ours awaits its reply:
 // the reply may be the next message, and the handlers that would make room
 // may be the very ones waiting for it (FromContext(ctx).Call), which would
-// deadlock.
+// deadlock. The queue may then grow to overflowFactor times its limit, and
+// no further: a peer that never answers cannot make memory grow without
+// bound by flooding us meanwhile.
 func (c *Conn) waitForRoom() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -401,8 +403,16 @@ func (c *Conn) waitForRoom() bool {
 // roomLocked reports whether the queue and the outbox have room (see
 // waitForRoom).
 func (c *Conn) roomLocked() bool {
-	return (len(c.queue) < c.cfg.queueLimit || len(c.pending) > 0) && c.outBytes <= c.cfg.outboxLimit
+	limit := c.cfg.queueLimit
+	if len(c.pending) > 0 {
+		limit *= overflowFactor
+	}
+	return len(c.queue) < limit && c.outBytes <= c.cfg.outboxLimit
 }
+
+// overflowFactor is how far past its limit the queue may grow while a call
+// of ours awaits its reply (see waitForRoom).
+const overflowFactor = 8
 
 // hasRoom is roomLocked, for a caller without the lock.
 func (c *Conn) hasRoom() bool {

@@ -16,7 +16,7 @@ import (
 // the connection and the message (see FromContext and Release).
 type inbound struct {
 	context.Context // the handler's context; set when it starts
-	cancel          context.CancelFunc
+	cancel          context.CancelCauseFunc
 	conn            *Conn
 	req             Request
 	mode            Mode // Concurrent or Exclusive, resolved on arrival
@@ -32,7 +32,7 @@ type inbound struct {
 
 // detached is the parent of every handler's context: the connection's
 // context (its values and deadline) without its Done channel. So
-// context.WithCancel does not register each handler's context with the
+// context.WithCancelCause does not register each handler's context with the
 // connection's (an insert and a delete in a map, under a lock that every
 // handler shares: a quarter of the cost of a notification); the connection
 // cancels its running handlers itself when it ends (cancelRunningLocked).
@@ -41,10 +41,14 @@ type detached struct{ context.Context }
 func (detached) Done() <-chan struct{} { return nil }
 func (detached) Err() error            { return nil }
 
-// cancelRunningLocked cancels the contexts of the running handlers.
+// cancelRunningLocked cancels the contexts of the running handlers, with
+// the cause of the connection's context if it has ended (New's context
+// ended: context.Cause tells why, as if the handlers' contexts descended
+// from it).
 func (c *Conn) cancelRunningLocked() {
+	cause := context.Cause(c.ctx)
 	for in := c.running; in != nil; in = in.next {
-		in.cancel()
+		in.cancel(cause)
 	}
 }
 
@@ -167,7 +171,7 @@ func (c *Conn) startableLocked(out []*inbound) []*inbound {
 				break
 			}
 			in.started = true
-			in.Context, in.cancel = context.WithCancel(c.handlerParent)
+			in.Context, in.cancel = context.WithCancelCause(c.handlerParent)
 			in.next = c.running // see cancelRunningLocked
 			if in.next != nil {
 				in.next.prev = in
@@ -208,7 +212,7 @@ func (c *Conn) dropQueueLocked() {
 	c.queue = c.queue[:0]
 }
 
-// spawn runs each message on a goroutine of its own.
+// spawn runs each message on a worker of its own.
 func (c *Conn) spawn(start []*inbound) {
 	for _, in := range start {
 		c.handOff(in)
@@ -241,8 +245,8 @@ func (c *Conn) handOff(job *inbound) {
 	}
 }
 
-// worker does job, then the jobs handed to it, until it has waited for
-// one in vain or the connection has ended.
+// worker does job, then the jobs handed to it, until maxIdle workers wait
+// already or the connection has ended.
 func (c *Conn) worker(job *inbound) {
 	for {
 		switch job {
@@ -313,7 +317,7 @@ func (c *Conn) run(in *inbound) {
 // handle calls the handler and encodes the reply (nil for a notification).
 func (c *Conn) handle(in *inbound) *[]byte {
 	result, err := c.invoke(in)
-	in.cancel()
+	in.cancel(nil)
 	if in.req.IsNotification() {
 		if err != nil {
 			c.cfg.logger.Warn("conn: notification handler failed", "method", in.req.Method, "err", err)

@@ -42,6 +42,12 @@
 // (dispatch.go, run); every outgoing message joins one outbox and is written
 // one frame per write (write.go).
 //
+// The goroutines are a few workers, reused (dispatch.go, worker): one reads
+// at a time, and when a message it reads may start, it runs it itself and
+// hands reading to another, so a lone request is answered by the thread that
+// received it; a burst of messages already buffered is read before any
+// starts, so it costs one hand-off rather than one per message.
+//
 // # Ordering
 //
 // Messages are handled in the order they arrive, by these rules:
@@ -69,9 +75,12 @@
 // connection stops reading until there is room, so memory never grows with
 // what a peer sends. A peer that floods us while it never reads our replies
 // is slowed to the pace at which it reads. One exception keeps calls from
-// handlers safe: while a call of ours awaits its reply, a full queue does
-// not stop reading, since the handlers that would make room may be waiting
-// for that very reply.
+// handlers safe: while a call of ours awaits its reply, the queue may grow to
+// eight times its limit before reading stops, since the handlers that would
+// make room may be waiting for that very reply. (A peer that sends more than
+// that ahead of the reply it owes us, while we call it from every handler
+// slot, still stalls: memory stays bounded.) Two peers that both flood each
+// other past their outbox limits without reading stall likewise.
 //
 // # Cancellation
 //

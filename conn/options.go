@@ -71,8 +71,9 @@ func WithMaxConcurrency(n int) Option {
 
 // WithQueueLimit bounds how many received messages may wait to start. When
 // the queue is full the connection stops reading until a message starts, so
-// memory does not grow with what the peer sends, unless a call of ours
-// awaits its reply (see the package doc). n < 1 means 1.
+// memory does not grow with what the peer sends; while a call of ours
+// awaits its reply, the queue may grow to eight times n (see the package
+// doc). n < 1 means 1.
 func WithQueueLimit(n int) Option { return func(c *config) { c.queueLimit = max(n, 1) } }
 
 // WithOutboxLimit bounds the bytes of outgoing messages waiting to be

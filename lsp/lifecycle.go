@@ -146,6 +146,7 @@ type ExitError struct {
 	Reason string
 }
 
+// Error says why the session ended as it did.
 func (e *ExitError) Error() string { return "lsp: " + e.Reason }
 
 // ExitCode returns the process exit code for what Serve returned: 0 for nil,

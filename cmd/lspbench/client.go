@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -152,19 +153,62 @@ func (c *client) count() (int64, error) {
 	return strconv.ParseInt(string(r), 10, 64)
 }
 
-// peakRSS returns the server's peak resident set size in bytes (VmHWM).
-func (c *client) peakRSS() (int64, error) {
+// memory returns the server's peak resident set size (VmHWM) and its
+// current anonymous resident memory (RssAnon: the heap and stacks, without
+// the pages of the executable), in bytes, from /proc/<pid>/status.
+func (c *client) memory() (hwm, anon int64, err error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", c.cmd.Process.Pid))
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
+	found := 0
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10, err
+		name, v, _ := strings.Cut(line, ":")
+		if name != "VmHWM" && name != "RssAnon" {
+			continue
 		}
+		kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("/proc/<pid>/status: %q: %w", line, err)
+		}
+		if name == "VmHWM" {
+			hwm = kb << 10
+		} else {
+			anon = kb << 10
+		}
+		found++
 	}
-	return 0, errors.New("no VmHWM in /proc/<pid>/status")
+	if found != 2 {
+		return 0, 0, errors.New("no VmHWM or RssAnon in /proc/<pid>/status")
+	}
+	return hwm, anon, nil
+}
+
+// cpuTime returns the CPU time the server has used so far (user and
+// system, all threads), from /proc/<pid>/task/*/schedstat, which counts
+// nanoseconds.
+func (c *client) cpuTime() (time.Duration, error) {
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", c.cmd.Process.Pid))
+	if err != nil || len(tasks) == 0 {
+		return 0, errors.New("no /proc/<pid>/task/*/schedstat")
+	}
+	var t int64
+	for _, f := range tasks {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue // a thread that has just exited
+		}
+		fields := strings.Fields(string(b))
+		if len(fields) == 0 {
+			continue
+		}
+		ns, err := strconv.ParseInt(fields[0], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %q", f, b)
+		}
+		t += ns
+	}
+	return time.Duration(t), nil
 }
 
 // stop closes the server's stdin, which ends it, and waits (briefly) for it

@@ -31,12 +31,17 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/lspkit/lspkit/conn"
+	"github.com/lspkit/lspkit/samples/arith"
 )
 
 // serveEnv makes lspbench serve instead of measure: its value is the server.
@@ -88,8 +93,13 @@ func serveMode(mode string) int {
 		err = serveFloor(os.Stdin, os.Stdout)
 	case "sourcegraph":
 		err = serveSourcegraph(os.Stdin, os.Stdout)
+	case "arith":
+		// What `lspkit serve arith` serves, without the command line: the
+		// tests use it so as not to build lspkit.
+		logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		err = conn.Serve(context.Background(), stdioRWC{os.Stdin, os.Stdout}, arith.New(), conn.WithLogger(logger))
 	default:
-		err = fmt.Errorf("unknown server %q (want floor or sourcegraph)", mode)
+		err = fmt.Errorf("unknown server %q (want floor, sourcegraph or arith)", mode)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "lspbench -serve:", err)

@@ -35,7 +35,9 @@ type result struct {
 	ticks          time.Duration // from the first tick to count's answer
 	bigRate        float64       // MB/s of params echoed
 	cancel         time.Duration // from $/cancelRequest to the -32800 reply (median)
-	rss            int64         // peak RSS, bytes
+	rss            int64         // peak RSS (VmHWM), bytes
+	anon           int64         // peak anonymous RSS, sampled after each scenario, bytes
+	cpu            time.Duration // CPU time the server used for all the scenarios
 }
 
 // smallParams are the params of the small echo, an LSP position. Its keys
@@ -64,31 +66,43 @@ func runAll(s server, z sizes) (r result, err error) {
 			err = fmt.Errorf("stopping: %w", e)
 		}
 	}()
-	if _, err := window(c, 1, z.warmup); err != nil {
-		return r, fmt.Errorf("warm-up: %w", err)
-	}
-	if r.rttP50, r.rttP99, r.seqRate, err = sequential(c, z.sequential); err != nil {
-		return r, fmt.Errorf("sequential: %w", err)
-	}
-	if r.rate16, err = window(c, 16, z.inflight16); err != nil {
-		return r, fmt.Errorf("16 in flight: %w", err)
-	}
-	if r.rate256, err = window(c, 256, z.inflight); err != nil {
-		return r, fmt.Errorf("256 in flight: %w", err)
-	}
-	if r.ticks, err = notifications(c, z.ticks); err != nil {
-		return r, fmt.Errorf("notifications: %w", err)
-	}
-	if r.bigRate, err = bigEcho(c, z.big, z.bigSize); err != nil {
-		return r, fmt.Errorf("1 MiB echo: %w", err)
-	}
-	if r.cancel, err = cancels(c, z.cancels); err != nil {
-		return r, fmt.Errorf("cancellation: %w", err)
-	}
-	if r.rss, err = c.peakRSS(); err != nil {
+	cpu0, err := c.cpuTime()
+	if err != nil {
 		return r, err
 	}
-	return r, nil
+	// step runs one scenario and samples the server's memory after it.
+	step := func(name string, f func() error) error {
+		if err := f(); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		_, anon, err := c.memory()
+		r.anon = max(r.anon, anon)
+		return err
+	}
+	steps := []struct {
+		name string
+		f    func() error
+	}{
+		{"warm-up", func() (err error) { _, err = window(c, 1, z.warmup); return err }},
+		{"sequential", func() (err error) { r.rttP50, r.rttP99, r.seqRate, err = sequential(c, z.sequential); return err }},
+		{"16 in flight", func() (err error) { r.rate16, err = window(c, 16, z.inflight16); return err }},
+		{"256 in flight", func() (err error) { r.rate256, err = window(c, 256, z.inflight); return err }},
+		{"notifications", func() (err error) { r.ticks, err = notifications(c, z.ticks); return err }},
+		{"large echo", func() (err error) { r.bigRate, err = bigEcho(c, z.big, z.bigSize); return err }},
+		{"cancellation", func() (err error) { r.cancel, err = cancels(c, z.cancels); return err }},
+	}
+	for _, s := range steps {
+		if err := step(s.name, s.f); err != nil {
+			return r, err
+		}
+	}
+	cpu1, err := c.cpuTime()
+	if err != nil {
+		return r, err
+	}
+	r.cpu = cpu1 - cpu0
+	r.rss, _, err = c.memory()
+	return r, err
 }
 
 // sequential makes n echo calls one after the other and returns the median

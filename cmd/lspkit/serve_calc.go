@@ -43,19 +43,11 @@ makes it exit when the editor has died.`,
 // serveLSP serves one language server on the stream the flags choose and
 // turns the end of the session into the process's exit code.
 func (f *serveFlags) serveLSP(cmd *cobra.Command, newServer func(...lsp.Option) *lsp.Server) error {
-	t, err := f.transport.choose(cmd.Flags())
-	if err != nil {
-		return err
-	}
-	opts, logger, closeLog, err := f.options()
+	ctx, t, opts, logger, closeLog, err := f.setup(cmd)
 	if err != nil {
 		return err
 	}
 	defer closeLog()
-	ctx := cmd.Context()
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	rwc, err := lspStream(ctx, t)
 	if err != nil {
 		return err

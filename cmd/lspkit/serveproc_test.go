@@ -304,14 +304,3 @@ func (p *serveProc) peakRSS() int64 {
 	return 0
 }
 
-// knownBug reports a failure that comes from a bug already reported to the
-// lead: an error when LSPKIT_KNOWN_BUGS is set, a log line otherwise, so
-// that the suite stays green until the fix lands.
-func knownBug(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("LSPKIT_KNOWN_BUGS") != "" {
-		t.Errorf("known bug: "+format, args...)
-		return
-	}
-	t.Logf("KNOWN BUG (reported; set LSPKIT_KNOWN_BUGS=1 to fail on it): "+format, args...)
-}

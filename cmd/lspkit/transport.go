@@ -125,19 +125,11 @@ func loopbackAddr(flag, addr string) (string, error) {
 // use one handler; --listen and --ws one per client; --http one for all
 // requests.
 func (f *serveFlags) serve(cmd *cobra.Command, newHandler func() conn.Handler) error {
-	t, err := f.transport.choose(cmd.Flags())
-	if err != nil {
-		return err
-	}
-	opts, logger, closeLog, err := f.options()
+	ctx, t, opts, logger, closeLog, err := f.setup(cmd)
 	if err != nil {
 		return err
 	}
 	defer closeLog()
-	ctx := cmd.Context()
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	if pid := f.transport.clientPID; pid > 0 {
 		var stop func()
 		ctx, stop = watchProcess(ctx, pid, time.Second)
@@ -149,6 +141,22 @@ func (f *serveFlags) serve(cmd *cobra.Command, newHandler func() conn.Handler) e
 		return cause
 	}
 	return err
+}
+
+// setup reads the flags every serve subcommand shares: the transport, the
+// connection options and the logger. closeLog closes the log file, if any.
+func (f *serveFlags) setup(cmd *cobra.Command) (ctx context.Context, t transport, opts []conn.Option, logger *slog.Logger, closeLog func(), err error) {
+	if t, err = f.transport.choose(cmd.Flags()); err != nil {
+		return
+	}
+	if opts, logger, closeLog, err = f.options(); err != nil {
+		return
+	}
+	ctx = cmd.Context()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return ctx, t, opts, logger, closeLog, nil
 }
 
 // serve runs the transport until it ends.

@@ -56,12 +56,22 @@ type (
 	}
 )
 
-// Span returns where the expression is.
-func (e *Num) Span() Span   { return e.At }
-func (e *Ref) Span() Span   { return e.At }
+// Span returns where the number is.
+func (e *Num) Span() Span { return e.At }
+
+// Span returns where the name is.
+func (e *Ref) Span() Span { return e.At }
+
+// Span returns where the negation is, from its minus sign.
 func (e *Unary) Span() Span { return e.At }
-func (e *Call) Span() Span  { return e.At }
+
+// Span returns where the call is, from the function's name to ')'.
+func (e *Call) Span() Span { return e.At }
+
+// Span returns where the parenthesised expression is, parentheses included.
 func (e *Paren) Span() Span { return e.At }
+
+// Span returns where the operation is, from its left operand to its right.
 func (e *Binary) Span() Span {
 	return Span{e.X.Span().Start, e.Y.Span().End}
 }
