@@ -199,6 +199,7 @@ func TestOutgoingBatchCancel(t *testing.T) {
 	go func() { errc <- c.Batch(ctx, []*conn.BatchCall{{Method: "a"}, {Method: "b"}}) }()
 	p.next()
 	p.send(`{"jsonrpc":"2.0","id":1,"result":null}`)
+	p.sync() // the read path has delivered call 1's reply: only call 2 is left to cancel
 	cancel()
 	if err := recv(t, errc, "Batch to return"); !errors.Is(err, context.Canceled) {
 		t.Errorf("Batch: %v, want context.Canceled", err)

@@ -6,7 +6,8 @@ package conn_test
 // comparison. Allocations are counted for the whole process, so allocs/op
 // and B/op are both sides of one round trip together.
 //
-//	go test -run '^$' -bench . -benchmem ./conn/
+//	go test -run '^$' -bench . -benchmem -count 6 ./conn/ | tee bench.txt
+//	benchstat -col /lib bench.txt   # lspkit and sourcegraph side by side
 //
 // Issue 7's targets: at most 10 allocations and 1 KiB per small round trip,
 // at least 5x faster than sourcegraph/jsonrpc2 per round trip and 10x with
@@ -229,7 +230,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 		params json.RawMessage
 	}{{"small", benchSmall}, {"1MiB", benchBig(1 << 20)}} {
 		for _, lib := range benchLibs {
-			b.Run(lib.name+"/"+size.name, func(b *testing.B) {
+			b.Run("lib="+lib.name+"/size="+size.name, func(b *testing.B) {
 				c := lib.start(b)
 				defer c.close()
 				ctx := context.Background()
@@ -254,7 +255,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 // goroutines per CPU, each calling and waiting.
 func BenchmarkRoundTripParallel(b *testing.B) {
 	for _, lib := range benchLibs {
-		b.Run(lib.name+"/small", func(b *testing.B) {
+		b.Run("lib="+lib.name+"/size=small", func(b *testing.B) {
 			c := lib.start(b)
 			defer c.close()
 			ctx := context.Background()
@@ -283,7 +284,7 @@ func BenchmarkRoundTripParallel(b *testing.B) {
 // handling every one of them, as the count call at the end waits for that.
 func BenchmarkNotify(b *testing.B) {
 	for _, lib := range benchLibs {
-		b.Run(lib.name, func(b *testing.B) {
+		b.Run("lib="+lib.name, func(b *testing.B) {
 			c := lib.start(b)
 			defer c.close()
 			ctx := context.Background()

@@ -32,6 +32,10 @@ type Conn struct {
 	// buffer (nil if the stream cannot tell); the reader takes in up to
 	// maxBurst such messages before it starts any (see readAll).
 	buffered framing.BufferedReader
+	// batchWriter writes several messages in one write (nil if the stream
+	// cannot); batch is the writer's scratch list of them (see writeFrames).
+	batchWriter framing.BatchWriter
+	batch       [][]byte
 
 	// methods interns method names; the read path owns it.
 	methods methodNames
@@ -142,6 +146,7 @@ func newConn(ctx context.Context, s Stream, h Handler, cfg config) *Conn {
 	c.methods = make(methodNames)
 	if fs, ok := s.(framedStream); ok {
 		c.buffered, _ = fs.Reader.(framing.BufferedReader)
+		c.batchWriter, _ = fs.Writer.(framing.BatchWriter)
 	}
 	c.order, _ = h.(Ordered)
 	for i := len(cfg.middleware) - 1; i >= 0; i-- {
@@ -217,8 +222,11 @@ func (c *Conn) readEnded(err error) {
 
 // maxBurst bounds the messages that the reader takes in before it starts
 // any (see readAll), and so how long the first of them may wait: reading a
-// small message takes well under a microsecond.
-const maxBurst = 32
+// small message takes well under a microsecond, so at most about 0.1 ms.
+// Each burst costs a wake-up of another thread, tens of microseconds on a
+// virtual machine whose other CPU is idle: 256 rather than 32 made 50,000
+// notifications 40% faster, and 256 requests in flight 40% more.
+const maxBurst = 256
 
 // readAll is the read path. It never waits for a handler, only for room in
 // the queue and the outbox, so that cancellations and replies to our own
@@ -234,15 +242,18 @@ func (c *Conn) readAll() (*inbound, error) {
 	burst := 0
 	for c.waitForRoom() {
 		body, err := c.stream.ReadMessage()
-		if err != nil {
-			var fe *framing.Error
-			if errors.As(err, &fe) {
-				c.refuse(fe)
-				continue
+		var fe *framing.Error
+		switch {
+		case err == nil:
+			c.receive(body)
+		case errors.As(err, &fe):
+			c.refuse(fe)
+		default:
+			if in := c.startQueued(); in != nil { // what the burst had read
+				c.handOff(in)
 			}
 			return nil, err
 		}
-		c.receive(body)
 		// Read on before starting only while there is room: waitForRoom
 		// must not wait for handlers that have not been started.
 		if burst++; burst < maxBurst && c.buffered != nil && c.buffered.MessageBuffered() && c.hasRoom() {

@@ -227,8 +227,8 @@ func (c *Conn) spawn(start []*inbound) {
 // message would start small and grow its stack (copying it) every time:
 // that was a quarter of the CPU time of a small request.
 var (
-	readJob  *inbound // nil: take over reading
-	flushJob = new(inbound)
+	readJob  = new(inbound) // take over reading
+	flushJob = new(inbound) // write the outbox
 )
 
 // maxIdle bounds the workers that wait for a job: as many as requests run

@@ -39,8 +39,9 @@
 // bad input at once, hands replies to the calls waiting for them (call.go,
 // deliver), handles $/cancelRequest (cancel.go), and queues requests and
 // notifications (dispatch.go). Handlers run on goroutines of their own
-// (dispatch.go, run); every outgoing message joins one outbox and is written
-// one frame per write (write.go).
+// (dispatch.go, run); every outgoing message joins one outbox, and what has
+// queued up in it while a write was going on goes out in the next write
+// (write.go).
 //
 // The goroutines are a few workers, reused (dispatch.go, worker): one reads
 // at a time, and when a message it reads may start, it runs it itself and

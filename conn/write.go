@@ -2,10 +2,12 @@ package conn
 
 // This file is the write path. Every outgoing message — replies, our calls,
 // notifications — joins one FIFO outbox. Whoever finds no writer at work
-// becomes the writer and drains the outbox, one frame per write; the others
-// just leave their message. So a lone reply is written by its own handler
-// goroutine with no hand-off, and under load frames are written back to
-// back. The read path never writes itself: a full pipe must not stop it.
+// becomes the writer and drains the outbox; the others just leave their
+// message. So a lone reply is written by its own handler goroutine with no
+// hand-off, and under load the messages that queued up while the writer
+// wrote go out together, in one write (up to maxBatch bytes) where the
+// stream's framing can do that: many replies, one system call. The read
+// path never writes itself: a full pipe must not stop it.
 
 // replyTo sends a reply, or adds it to the batch reply it belongs to.
 func (c *Conn) replyTo(batch *batchReply, frame *[]byte, inline bool) {
@@ -81,17 +83,44 @@ func (c *Conn) flush() {
 	c.mu.Unlock()
 }
 
+// maxBatch bounds the bytes of the messages that go out in one write: a
+// large message goes alone rather than be copied into a larger buffer.
+const maxBatch = 64 << 10
+
 // writeFrames writes frames in order, recycling their buffers; after a write
 // error the rest are dropped. It returns the bytes taken from the outbox.
+// Only the writer calls it (see flush), so it may use c.batch.
 func (c *Conn) writeFrames(frames []*[]byte) (n int, err error) {
-	for i, f := range frames {
-		n += len(*f)
-		if err == nil {
-			c.hook(Out, *f)
-			err = c.stream.WriteMessage(*f)
+	for i := 0; i < len(frames); {
+		// The frames from i to j go out in one write.
+		j, size := i+1, len(*frames[i])
+		if c.batchWriter != nil {
+			for j < len(frames) && size+len(*frames[j]) <= maxBatch {
+				size += len(*frames[j])
+				j++
+			}
 		}
-		putBuf(f)
-		frames[i] = nil
+		n += size
+		if err == nil {
+			for _, f := range frames[i:j] {
+				c.hook(Out, *f)
+			}
+			if j-i == 1 {
+				err = c.stream.WriteMessage(*frames[i])
+			} else {
+				c.batch = c.batch[:0]
+				for _, f := range frames[i:j] {
+					c.batch = append(c.batch, *f)
+				}
+				err = c.batchWriter.WriteMessages(c.batch)
+				clear(c.batch)
+			}
+		}
+		for k := i; k < j; k++ {
+			putBuf(frames[k])
+			frames[k] = nil
+		}
+		i = j
 	}
 	return n, err
 }

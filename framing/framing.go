@@ -42,6 +42,16 @@ type Writer interface {
 	WriteMessage(body []byte) error
 }
 
+// BatchWriter is implemented by the Writers of this package. WriteMessages
+// frames several bodies and writes them, in order, with one Write call on
+// the underlying writer: a connection with several messages to send at once
+// makes one system call rather than one per message. If any body cannot be
+// framed (see WriteMessage), it writes none and returns the error.
+type BatchWriter interface {
+	Writer
+	WriteMessages(bodies [][]byte) error
+}
+
 // Framer makes Readers and Writers of one framing.
 type Framer interface {
 	// NewReader returns a Reader of messages framed on r. The Reader buffers r

@@ -107,7 +107,7 @@ func FuzzHeaderReader(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const small = 64
 		fuzzCheck(t, Header(WithMaxMessageSize(small), WithMaxHeaderSize(128)), small, data, small)
-		// A body may take up to 1 MiB before its bytes arrive, no more.
+		// A body may take up to exactAllocLimit (2 MiB) before its bytes arrive, no more.
 		fuzzCheck(t, Header(), DefaultMaxMessageSize, data, exactAllocLimit)
 	})
 }

@@ -490,16 +490,27 @@ type headerWriter struct {
 }
 
 func (w *headerWriter) WriteMessage(body []byte) error {
+	return w.WriteMessages([][]byte{body})
+}
+
+// WriteMessages implements BatchWriter.
+func (w *headerWriter) WriteMessages(bodies [][]byte) error {
+	size := 0
+	for _, body := range bodies {
+		size += len(body) + len("Content-Length: \r\n\r\n") + 20
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.corrupt != nil {
 		return w.corrupt
 	}
-	buf := w.buf.get(len(body) + len("Content-Length: \r\n\r\n") + 20)
-	buf = append(buf, "Content-Length: "...)
-	buf = strconv.AppendInt(buf, int64(len(body)), 10)
-	buf = append(buf, "\r\n\r\n"...)
-	buf = append(buf, body...)
+	buf := w.buf.get(size)
+	for _, body := range bodies {
+		buf = append(buf, "Content-Length: "...)
+		buf = strconv.AppendInt(buf, int64(len(body)), 10)
+		buf = append(buf, "\r\n\r\n"...)
+		buf = append(buf, body...)
+	}
 	corrupt, err := writeFrame(w.w, buf)
 	w.buf.put(buf)
 	if corrupt {

@@ -227,28 +227,38 @@ type lineWriter struct {
 }
 
 func (w *lineWriter) WriteMessage(body []byte) error {
-	if isBlank(body) {
-		return errBlankLine
+	return w.WriteMessages([][]byte{body})
+}
+
+// WriteMessages implements BatchWriter.
+func (w *lineWriter) WriteMessages(bodies [][]byte) error {
+	size := 0
+	for _, body := range bodies {
+		if isBlank(body) {
+			return errBlankLine
+		}
+		size += len(body) + 1
 	}
-	multiline := bytes.IndexByte(body, '\n') >= 0
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.corrupt != nil {
 		return w.corrupt
 	}
-	buf := w.buf.get(len(body) + 1)
-	if multiline {
-		// Compacted JSON never holds a raw newline (inside strings it must be escaped).
-		cb := bytes.NewBuffer(buf)
-		if err := json.Compact(cb, body); err != nil {
-			w.buf.put(buf)
-			return fmt.Errorf("framing: message with a newline is not valid JSON: %w", err)
+	buf := w.buf.get(size)
+	for _, body := range bodies {
+		if bytes.IndexByte(body, '\n') >= 0 {
+			// Compacted JSON never holds a raw newline (inside strings it must be escaped).
+			cb := bytes.NewBuffer(buf)
+			if err := json.Compact(cb, body); err != nil {
+				w.buf.put(buf)
+				return fmt.Errorf("framing: message with a newline is not valid JSON: %w", err)
+			}
+			buf = cb.Bytes()
+		} else {
+			buf = append(buf, body...)
 		}
-		buf = cb.Bytes()
-	} else {
-		buf = append(buf, body...)
+		buf = append(buf, '\n')
 	}
-	buf = append(buf, '\n')
 	corrupt, err := writeFrame(w.w, buf)
 	w.buf.put(buf)
 	if corrupt {

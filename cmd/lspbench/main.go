@@ -7,20 +7,24 @@
 //
 // From the repository root:
 //
-//	go run ./cmd/lspbench          # everything: 3 rounds, about a minute and a half
-//	go run ./cmd/lspbench -quick   # one short round, a few seconds
+//	go run ./cmd/lspbench          # everything: 3 rounds, about two minutes
+//	go run ./cmd/lspbench -quick   # one short round, about twenty seconds
+//	go run ./cmd/lspbench -extra old=/tmp/lspkit-old   # another lspkit binary beside
 //
 // lspbench builds lspkit from ./cmd/lspkit into a temporary directory (or
 // takes -lspkit PATH); the floor and the sourcegraph server are modes of
 // lspbench itself (lspbench -serve floor, lspbench -serve sourcegraph), which
-// it re-executes.
+// it re-executes. go test ./cmd/lspbench runs every scenario once, small, as
+// a check of every server's answers; LSPKIT_BENCH=1 go test -run TestFull -v
+// ./cmd/lspbench runs the whole measurement.
 //
 // Scenarios: sequential small echo round trips (p50 and p99 latency,
 // calls/s); echo with 16 and 256 calls in flight (calls/s); 50,000 tick
 // notifications then count (the time until count answers, which must be
 // 50,000 more than before); 1 MiB of params echoed (MB/s, every byte
 // checked); a 10 s sleep cancelled after 10 ms (the time from sending
-// $/cancelRequest to the -32800 reply); and each server's peak RSS (VmHWM).
+// $/cancelRequest to the -32800 reply); each server's peak RSS (VmHWM, and
+// the anonymous part of it: heap and stacks), and the CPU time it used.
 // Every server runs every scenario in each round, in a rotating order, and
 // the report gives the median of the rounds, absolute and as the ratio to
 // the floor (>1 = slower, or more memory), with the targets of issue 7
@@ -57,6 +61,7 @@ func main() {
 		serve   = flag.String("serve", "", "serve instead of measuring: floor or sourcegraph, on stdin/stdout")
 		lspkit  = flag.String("lspkit", "", "the lspkit binary to measure (default: build ./cmd/lspkit)")
 		servers = flag.String("servers", "floor,lspkit,sourcegraph", "the servers to measure, comma-separated; the floor is always measured")
+		extra   = flag.String("extra", "", "more lspkit binaries to measure, as NAME=PATH,... (each runs PATH serve arith), e.g. before=/tmp/lspkit-old")
 	)
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: lspbench [flags]\n\nMeasures JSON-RPC over stdio: the floor, lspkit and sourcegraph/jsonrpc2, side by side.\n\n")
@@ -73,7 +78,11 @@ func main() {
 			*rounds = 1
 		}
 	}
-	if err := run(*rounds, z, *lspkit, strings.Split(*servers, ",")); err != nil {
+	names := strings.Split(*servers, ",")
+	if *extra != "" {
+		names = append(names, strings.Split(*extra, ",")...)
+	}
+	if err := run(*rounds, z, *lspkit, names); err != nil {
 		fmt.Fprintln(os.Stderr, "lspbench:", err)
 		os.Exit(1)
 	}
@@ -150,7 +159,11 @@ func setUp(self, lspkitPath string, names []string) ([]server, func(), error) {
 			}
 			servers = append(servers, server{name: n, path: lspkitPath, args: []string{"serve", "arith"}})
 		default:
-			return nil, cleanup, fmt.Errorf("unknown server %q (want floor, lspkit or sourcegraph)", n)
+			name, path, ok := strings.Cut(n, "=")
+			if !ok {
+				return nil, cleanup, fmt.Errorf("unknown server %q (want floor, lspkit, sourcegraph or NAME=PATH)", n)
+			}
+			servers = append(servers, server{name: name, path: path, args: []string{"serve", "arith"}})
 		}
 	}
 	return servers, cleanup, nil

@@ -46,7 +46,7 @@ var metrics = []metric{
 	{name: "sequential calls/s", value: func(r result) float64 { return r.seqRate }, format: fmtRate, rate: true, target: 1.25, goal: "≤1.25x"},
 	{name: "16 in flight, calls/s", value: func(r result) float64 { return r.rate16 }, format: fmtRate, rate: true},
 	{name: "256 in flight, calls/s", value: func(r result) float64 { return r.rate256 }, format: fmtRate, rate: true, target: 1.5, goal: "≤1.5x"},
-	{name: "N ticks, then count", value: dur(func(r result) time.Duration { return r.ticks }), format: fmtDur, target: 1.5, goal: "≤1.5x"},
+	{name: "ticks, then count", value: dur(func(r result) time.Duration { return r.ticks }), format: fmtDur, target: 1.5, goal: "≤1.5x"},
 	{name: "1 MiB echo, MB/s", value: func(r result) float64 { return r.bigRate }, format: fmtMBs, rate: true, target: 1.25, goal: "≤1.25x"},
 	{name: "cancel → -32800", value: dur(func(r result) time.Duration { return r.cancel }), format: fmtDur, abs: float64(5 * time.Millisecond), goal: "<5ms"},
 	{name: "peak RSS (VmHWM)", value: func(r result) float64 { return float64(r.rss) }, format: fmtBytes, target: 2, goal: "≤2x"},
@@ -75,7 +75,7 @@ func median(rs []result, f func(result) float64) float64 {
 func report(w io.Writer, servers []server, results map[string][]result, rounds int, z sizes) {
 	fmt.Fprintf(w, "lspbench: JSON-RPC over stdio (Content-Length framing), median of %d round(s)\n", rounds)
 	fmt.Fprintf(w, "machine: %s/%s, %d CPUs%s, %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), runtime.Version())
-	fmt.Fprintf(w, "sizes: %d sequential, %d and %d calls with 16 and 256 in flight, N=%d ticks, %d x %d-byte echoes, %d cancels\n\n",
+	fmt.Fprintf(w, "sizes: %d sequential calls, %d and %d with 16 and 256 in flight, %d ticks, %d echoes of %d bytes, %d cancels\n\n",
 		z.sequential, z.inflight16, z.inflight, z.ticks, z.big, z.bigSize, z.cancels)
 	fmt.Fprintf(w, "%-24s %12s", "", "floor")
 	for _, s := range servers[1:] {
