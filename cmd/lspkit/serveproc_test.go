@@ -303,4 +303,3 @@ func (p *serveProc) peakRSS() int64 {
 	p.t.Skip("no VmHWM in /proc/<pid>/status")
 	return 0
 }
-
