@@ -71,7 +71,13 @@ type Resolver interface {
 // Check checks and evaluates a parsed file named name. Names resolve to the
 // lets before them in the file, then to the lets of imported files.
 func Check(name string, f *File, r Resolver) *Analysis {
-	a := &Analysis{File: f, DefByName: map[string]*Def{}, Values: map[*Stmt]float64{}}
+	a := &Analysis{
+		File:      f,
+		Defs:      make([]*Def, 0, len(f.Stmts)),
+		DefByName: make(map[string]*Def, len(f.Stmts)),
+		Uses:      make([]Use, 0, len(f.Stmts)),
+		Values:    make(map[*Stmt]float64, len(f.Stmts)),
+	}
 	imported := map[string]*Def{}
 	importedFrom := map[string]string{}
 	for _, s := range f.Stmts {
