@@ -87,9 +87,10 @@ type execResult struct {
 // it wrote and its exit status.
 func execLspkit(t *testing.T, stdin string, args ...string) execResult {
 	t.Helper()
+	bin := lspkitBinary(t) // built first: a cold build must not eat the run's time
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, lspkitBinary(t), args...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
