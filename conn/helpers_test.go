@@ -12,8 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"reflect"
-	"slices"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -379,45 +377,4 @@ func testCtx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	t.Cleanup(cancel)
 	return ctx
-}
-
-// gate is a handler that reports each start on started (the request's id
-// text, or the method of a notification), then waits until open is closed
-// or its context ends.
-type gate struct {
-	started chan string
-	open    chan struct{}
-	once    sync.Once
-}
-
-func newGate() *gate {
-	return &gate{started: make(chan string, 100), open: make(chan struct{})}
-}
-
-// release lets every waiting and future run finish.
-func (g *gate) release() { g.once.Do(func() { close(g.open) }) }
-
-func (g *gate) ServeRPC(ctx context.Context, req *conn.Request) (any, error) {
-	name := req.ID.String()
-	if req.IsNotification() {
-		name = req.Method
-	}
-	g.started <- name
-	select {
-	case <-g.open:
-		return name, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
-// startedSet receives n starts and returns them sorted.
-func (g *gate) startedSet(t testing.TB, n int) []string {
-	t.Helper()
-	var got []string
-	for range n {
-		got = append(got, recv(t, g.started, "a handler to start"))
-	}
-	slices.Sort(got)
-	return got
 }

@@ -293,7 +293,8 @@ func TestFromContext(t *testing.T) {
 	var got *conn.Conn
 	m := conn.NewMux()
 	m.HandleFunc("who", func(ctx context.Context, _ *conn.Request) (any, error) {
-		got = conn.FromContext(context.WithValue(ctx, struct{}{}, 1)) // derived contexts too
+		type key struct{}
+		got = conn.FromContext(context.WithValue(ctx, key{}, 1)) // derived contexts too
 		conn.Release(ctx)
 		conn.Release(ctx) // twice is harmless
 		return nil, nil

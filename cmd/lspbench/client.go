@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -226,6 +225,3 @@ func (c *client) stop() error {
 		return errors.New("the server did not exit within 5s of its stdin closing; killed")
 	}
 }
-
-// sameBytes reports whether a reply echoed want exactly.
-func sameBytes(got, want []byte) bool { return bytes.Equal(got, want) }

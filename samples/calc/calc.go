@@ -123,8 +123,9 @@ func (s *server) initialize(_ context.Context, p *protocol.InitializeParams) err
 	for _, f := range folders {
 		roots = append(roots, uriToPath(protocol.DocumentURI(f.URI)))
 	}
-	if len(roots) == 0 && p.RootURI != nil {
-		roots = append(roots, uriToPath(*p.RootURI))
+	//lint:ignore SA1019 rootUri is deprecated, but older clients send only it
+	if root := p.RootURI; len(roots) == 0 && root != nil {
+		roots = append(roots, uriToPath(*root))
 	}
 	s.ws.setRoots(roots)
 	return nil

@@ -170,7 +170,7 @@ func markedOffsets(t testing.TB, text, needle string) (start, end int) {
 	t.Helper()
 	plain := strings.NewReplacer("[", "", "]", "", "|", "").Replace(needle)
 	i := strings.Index(text, plain)
-	if i < 0 || strings.Index(text[i+1:], plain) >= 0 {
+	if i < 0 || strings.Contains(text[i+1:], plain) {
 		t.Fatalf("needle %q occurs %d times in %q, want once", plain, strings.Count(text, plain), text)
 	}
 	switch {
