@@ -17,9 +17,15 @@ func newRoot() *cobra.Command {
 		Use:   "lspkit",
 		Short: "Run lspkit's sample servers and debug any JSON-RPC stdio server",
 		Long: `lspkit is the command line of the lspkit framework for JSON-RPC 2.0 over
-stdio: it serves the sample servers and helps debug any stdio server.`,
-		Example: `  lspkit serve arith
-  lspkit serve arith --framing line`,
+stdio: it serves the sample servers (arith, a JSON-RPC plugin; calc, a
+language server) and helps debug any stdio server, in any language: call
+it, record what it says to an editor, replay a recording against it.`,
+		Example: `  lspkit demo                                   # watch an editor talk to the calc server
+  lspkit serve calc                             # the calc language server, for editors
+  lspkit serve arith --framing line             # a JSON-RPC tool plugin
+  lspkit call --method subtract --params '[42,23]' -- lspkit serve arith
+  lspkit inspect --log /tmp/session.jsonl -- yourserver --stdio
+  lspkit replay /tmp/session.jsonl -- yourserver --stdio`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
