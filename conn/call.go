@@ -172,8 +172,10 @@ func (c *Conn) sendCalls(ctx context.Context, chans []chan response, ids []int64
 		return err
 	}
 	wasIdle := len(c.pending) == 0
+	calls := false
 	for i, ch := range chans {
 		if ch != nil {
+			calls = true
 			c.nextID++
 			ids[i] = c.nextID
 			c.pending[c.nextID] = ch
@@ -186,6 +188,9 @@ func (c *Conn) sendCalls(ctx context.Context, chans []chan response, ids []int64
 	*b = encode(*b)
 	write := c.enqueueLocked(b)
 	c.mu.Unlock()
+	if calls {
+		c.freeReader() // the replies must be read
+	}
 	if write {
 		// Not inline: the caller waits for its reply or its context, and a
 		// write stuck on a peer that does not read would keep it from both.

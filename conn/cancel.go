@@ -34,7 +34,7 @@ func (c *Conn) cancelByPeer(params json.RawMessage) {
 	delete(c.inflight, in.key)
 	in.peerCancelled.Store(true)
 	if in.started {
-		in.cancel(nil)
+		in.endLocked(nil)
 		c.mu.Unlock()
 		return
 	}

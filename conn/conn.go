@@ -45,6 +45,12 @@ type Conn struct {
 	idle   chan *inbound
 	idlers atomic.Int32
 
+	// held is set while the reader holds on to reading as it runs a handler
+	// itself; whoever clears it starts another reader (see read, in
+	// dispatch.go). The watchdog frees a reader held too long.
+	held     atomic.Bool
+	watchdog *time.Timer
+
 	closeStreamOnce sync.Once
 	teardownOnce    sync.Once
 
@@ -85,6 +91,10 @@ type Conn struct {
 	wake      chan struct{} // closed and replaced to wake everyone waiting
 	waiting   bool          // someone waits on wake
 	stopAfter func() bool
+	// The reader's holds, counted, and the count the watchdog saw when it
+	// last looked; watching is set while it is due to look again.
+	holds, seenHolds uint64
+	watching         bool
 }
 
 type state int
@@ -158,6 +168,8 @@ func newConn(ctx context.Context, s Stream, h Handler, cfg config) *Conn {
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	c.mu.Lock()
 	c.stopAfter = stop
+	c.watchdog = time.AfterFunc(c.cfg.watchPeriod, c.watch)
+	c.watching = true
 	c.mu.Unlock()
 	go c.worker(readJob)
 	return c
@@ -205,14 +217,9 @@ func (c *Conn) Close() error {
 
 // One worker at a time reads (readJob): it reads and dispatches messages
 // until the stream ends, and then readEnded lets what was received finish
-// (bounded) and ends the connection.
-//
-// When a message it reads may start at once, the reader runs it itself and
-// hands reading over to another worker: so the handler starts on the thread
-// that has just woken up with the message, rather than on another that must
-// be woken in turn — which, with a blocking read such as stdin's, is most of
-// a round trip's time. Reading goes on at once, so the read path still never
-// waits for a handler.
+// (bounded) and ends the connection. The reader runs a message that may
+// start itself, and reading either goes on in another worker at once or
+// waits until that handler is done (see read, in dispatch.go).
 func (c *Conn) readEnded(err error) {
 	if c.peerEnded(err) {
 		c.waitIdle(c.cfg.drainTimeout, true)
@@ -238,21 +245,20 @@ const maxBurst = 256
 // message waits in the read buffer (or maxBurst of them have been read): a
 // burst of messages (a flood of notifications, pipelined requests) then
 // costs one hand-off between goroutines, not one per message.
-func (c *Conn) readAll() (*inbound, error) {
+func (c *Conn) readAll() (in *inbound, hold bool, err error) {
 	burst := 0
 	for c.waitForRoom() {
 		body, err := c.stream.ReadMessage()
-		var fe *framing.Error
 		switch {
 		case err == nil:
 			c.receive(body)
-		case errors.As(err, &fe):
-			c.refuse(fe)
+		case isFramingError(err):
+			c.refuse(err)
 		default:
-			if in := c.startQueued(); in != nil { // what the burst had read
+			if in, _ := c.startQueued(false); in != nil { // what the burst had read
 				c.handOff(in)
 			}
-			return nil, err
+			return nil, false, err
 		}
 		// Read on before starting only while there is room: waitForRoom
 		// must not wait for handlers that have not been started.
@@ -260,11 +266,11 @@ func (c *Conn) readAll() (*inbound, error) {
 			continue
 		}
 		burst = 0
-		if in := c.startQueued(); in != nil {
-			return in, nil
+		if in, hold := c.startQueued(true); in != nil {
+			return in, hold, nil
 		}
 	}
-	return nil, nil
+	return nil, false, nil
 }
 
 // receive handles one message: a single message or a batch.
@@ -297,8 +303,17 @@ func (c *Conn) receive(body []byte) {
 	}
 }
 
+// isFramingError reports whether err is the framing layer's: a message it
+// skipped, after which the stream goes on.
+func isFramingError(err error) bool {
+	var fe *framing.Error
+	return errors.As(err, &fe)
+}
+
 // refuse answers a message that the framing layer skipped.
-func (c *Conn) refuse(fe *framing.Error) {
+func (c *Conn) refuse(err error) {
+	var fe *framing.Error
+	errors.As(err, &fe)
 	c.cfg.logger.Warn("conn: message refused", "err", fe)
 	var e *Error
 	switch fe.Kind {
@@ -345,6 +360,7 @@ func (c *Conn) teardown() {
 			c.stopAfter()
 		}
 		c.state = closed
+		c.watchdog.Stop()
 		c.dropQueueLocked()
 		c.failPendingLocked(nil)
 		c.broadcastLocked()

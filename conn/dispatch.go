@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync/atomic"
+	"time"
 )
 
 // This file is the dispatch queue: where received requests and
@@ -15,27 +16,40 @@ import (
 // While its handler runs it is also the handler's context, which carries
 // the connection and the message (see FromContext and Release).
 type inbound struct {
-	context.Context // the handler's context; set when it starts
-	cancel          context.CancelCauseFunc
-	conn            *Conn
-	req             Request
-	mode            Mode // Concurrent or Exclusive, resolved on arrival
-	key             string
-	batch           *batchReply // the batch it came in, if it is a request in one
+	conn  *Conn
+	req   Request
+	mode  Mode // Concurrent or Exclusive, resolved on arrival
+	key   string
+	batch *batchReply // the batch it came in, if it is a request in one
 
 	peerCancelled atomic.Bool // the peer sent a cancellation for it
+
+	// The handler's context proper, a context.WithCancelCause of the
+	// connection's, is made only when the handler first asks for it (see
+	// context): most handlers never do, and making and cancelling it was a
+	// fifth of the cost of a notification. ended records, until then, that
+	// it must start cancelled, with cause.
+	hctx  atomic.Pointer[handlerContext]
+	ended atomic.Bool
+	cause error // guarded by conn.mu
 
 	// Guarded by conn.mu.
 	started, cancelled, released, finished bool
 	prev, next                             *inbound // in conn.running while it runs
 }
 
+// handlerContext is a handler's context and what cancels it.
+type handlerContext struct {
+	context.Context
+	cancel context.CancelCauseFunc
+}
+
 // detached is the parent of every handler's context: the connection's
 // context (its values and deadline) without its Done channel. So
 // context.WithCancelCause does not register each handler's context with the
 // connection's (an insert and a delete in a map, under a lock that every
-// handler shares: a quarter of the cost of a notification); the connection
-// cancels its running handlers itself when it ends (cancelRunningLocked).
+// handler shares); the connection cancels its running handlers itself when
+// it ends (cancelRunningLocked).
 type detached struct{ context.Context }
 
 func (detached) Done() <-chan struct{} { return nil }
@@ -48,19 +62,78 @@ func (detached) Err() error            { return nil }
 func (c *Conn) cancelRunningLocked() {
 	cause := context.Cause(c.ctx)
 	for in := c.running; in != nil; in = in.next {
-		in.cancel(cause)
+		in.endLocked(cause)
 	}
+}
+
+// endLocked cancels the handler's context, or records that it must start
+// cancelled if it has not been made yet. The first cause stays.
+func (in *inbound) endLocked(cause error) {
+	if in.ended.Load() {
+		return
+	}
+	in.cause = cause
+	in.ended.Store(true)
+	if hc := in.hctx.Load(); hc != nil {
+		hc.cancel(cause)
+	}
+}
+
+// context returns the handler's context proper, made on first use.
+func (in *inbound) context() context.Context {
+	if hc := in.hctx.Load(); hc != nil {
+		return hc
+	}
+	c := in.conn
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if hc := in.hctx.Load(); hc != nil {
+		return hc
+	}
+	ctx, cancel := context.WithCancelCause(c.handlerParent)
+	if in.ended.Load() {
+		cancel(in.cause)
+	}
+	hc := &handlerContext{ctx, cancel}
+	in.hctx.Store(hc)
+	return hc
+}
+
+// Deadline returns the connection context's deadline, if it has one.
+func (in *inbound) Deadline() (time.Time, bool) { return in.conn.ctx.Deadline() }
+
+// Done returns the handler's Done channel. A handler that asks for it may
+// wait for a cancellation, which must be read: so the reader, if it is
+// holding on to reading while it runs this or another handler, passes
+// reading on (see read).
+func (in *inbound) Done() <-chan struct{} {
+	in.conn.freeReader()
+	return in.context().Done()
+}
+
+// Err returns the handler context's error; like Done, it frees the reader,
+// for a handler that polls for a cancellation.
+func (in *inbound) Err() error {
+	in.conn.freeReader()
+	if hc := in.hctx.Load(); hc != nil {
+		return hc.Err()
+	}
+	if !in.ended.Load() {
+		return nil
+	}
+	return in.context().Err()
 }
 
 type inboundKey struct{}
 
 // Value returns the message itself for the package's key, so that
-// FromContext and Release find it, and defers to the parent otherwise.
+// FromContext and Release find it, and defers to the context proper
+// otherwise.
 func (in *inbound) Value(key any) any {
 	if key == (inboundKey{}) {
 		return in
 	}
-	return in.Context.Value(key)
+	return in.context().Value(key)
 }
 
 // FromContext returns the connection whose handler ctx belongs to, or nil.
@@ -91,6 +164,7 @@ func Release(ctx context.Context) {
 	c.releaseLocked(in)
 	start := c.startableLocked(buf[:0])
 	c.mu.Unlock()
+	c.freeReader() // what comes after must be read to start
 	c.spawn(start)
 }
 
@@ -130,17 +204,25 @@ func (c *Conn) accept(req Request, batch *batchReply) {
 
 // startQueued starts what may start of the queue: it hands all but the
 // first to other workers and returns the first (or nil), for the reader to
-// run itself (see readEnded).
-func (c *Conn) startQueued() *inbound {
+// run itself. With mayHold, it also decides whether the reader holds on to
+// reading while it runs that message (see read): only when it is the only
+// handler running and no call of ours awaits a reply, since reading then
+// waits until the handler ends, needs the reader, or the watchdog frees it.
+func (c *Conn) startQueued(mayHold bool) (in *inbound, hold bool) {
 	var buf [8]*inbound
 	c.mu.Lock()
 	start := c.startableLocked(buf[:0])
-	c.mu.Unlock()
 	if len(start) == 0 {
-		return nil
+		c.mu.Unlock()
+		return nil, false
 	}
+	if mayHold && c.active == 1 && len(c.pending) == 0 {
+		hold = true
+		c.holdLocked()
+	}
+	c.mu.Unlock()
 	c.spawn(start[1:])
-	return start[0]
+	return start[0], hold
 }
 
 // modeOf resolves a message's mode: the handler's choice, or the default
@@ -171,7 +253,6 @@ func (c *Conn) startableLocked(out []*inbound) []*inbound {
 				break
 			}
 			in.started = true
-			in.Context, in.cancel = context.WithCancelCause(c.handlerParent)
 			in.next = c.running // see cancelRunningLocked
 			if in.next != nil {
 				in.next.prev = in
@@ -251,16 +332,9 @@ func (c *Conn) worker(job *inbound) {
 	for {
 		switch job {
 		case readJob:
-			in, err := c.readAll()
-			if in == nil {
-				c.readEnded(err)
-				return
+			if !c.read() {
+				return // the stream has ended
 			}
-			// A message may start: this goroutine runs it itself, on the
-			// thread that has just woken up with it, and another reads on
-			// (see readEnded).
-			c.handOff(readJob)
-			c.run(in)
 		case flushJob:
 			c.flush()
 		default:
@@ -270,6 +344,86 @@ func (c *Conn) worker(job *inbound) {
 		if job, ok = c.nextJob(); !ok {
 			return
 		}
+	}
+}
+
+// read reads and runs messages. It returns false when the stream has ended,
+// and true when reading has passed to another worker, so that this one is
+// free for other jobs.
+//
+// A message that may start is run by the reader itself, on the thread that
+// has just woken up with it: waking another thread for it costs more than
+// the rest of a small round trip. If that message is the only one running,
+// the reader holds on to reading while it runs, and reads on after it, as a
+// loop that reads, handles and writes would: a lone request, or a stream of
+// notifications, then costs no hand-off at all. Reading passes to another
+// worker the moment it is needed — the handler asks for its context's Done
+// or Err (it waits for a cancellation), calls the peer, or calls Release —
+// or, for a handler that blocks on anything else, when the watchdog sees it
+// hold reading for a whole watchPeriod. Otherwise (other handlers are
+// running) reading passes to another worker at once.
+func (c *Conn) read() bool {
+	for {
+		in, hold, err := c.readAll()
+		if in == nil {
+			c.readEnded(err)
+			return false
+		}
+		if !hold {
+			c.handOff(readJob)
+			c.run(in)
+			return true
+		}
+		c.run(in)
+		if !c.held.CompareAndSwap(true, false) {
+			return true // freed meanwhile: another worker reads
+		}
+	}
+}
+
+// holdLocked records that the reader holds on to reading while it runs a
+// handler, and makes sure the watchdog looks.
+func (c *Conn) holdLocked() {
+	c.holds++
+	c.held.Store(true)
+	if !c.watching && c.state < closed {
+		c.watching = true
+		c.watchdog.Reset(c.cfg.watchPeriod)
+	}
+}
+
+// freeReader passes reading to another worker if the reader holds on to it
+// while it runs a handler. Whatever needs messages read while handlers run
+// calls it: a handler that waits for cancellation, a call that awaits its
+// reply, Release.
+func (c *Conn) freeReader() {
+	if c.held.Load() && c.held.CompareAndSwap(true, false) {
+		c.handOff(readJob)
+	}
+}
+
+// watchPeriod is how often the watchdog looks while the reader holds on to
+// reading: a handler that blocks without asking for its context (a lock, a
+// channel, a long computation) delays reading by one to two periods.
+const watchPeriod = 2 * time.Millisecond
+
+// watch is the watchdog: it frees the reader when the same hold has lasted
+// from one look to the next, and looks again while the reader holds. It
+// runs at most once a period, and only while messages arrive, so that a
+// lone round trip does not pay for a timer of its own.
+func (c *Conn) watch() {
+	c.mu.Lock()
+	c.watching = false
+	held := c.held.Load()
+	stuck := held && c.holds == c.seenHolds
+	if held && !stuck && c.state < closed {
+		c.seenHolds = c.holds
+		c.watching = true
+		c.watchdog.Reset(c.cfg.watchPeriod)
+	}
+	c.mu.Unlock()
+	if stuck {
+		c.freeReader()
 	}
 }
 
@@ -317,7 +471,6 @@ func (c *Conn) run(in *inbound) {
 // handle calls the handler and encodes the reply (nil for a notification).
 func (c *Conn) handle(in *inbound) *[]byte {
 	result, err := c.invoke(in)
-	in.cancel(nil)
 	if in.req.IsNotification() {
 		if err != nil {
 			c.cfg.logger.Warn("conn: notification handler failed", "method", in.req.Method, "err", err)
@@ -380,6 +533,7 @@ func (c *Conn) finish(in *inbound, reply *[]byte) (*inbound, bool) {
 	if !in.released {
 		c.releaseLocked(in)
 	}
+	in.endLocked(nil)
 	in.finished = true
 	if in.prev != nil {
 		in.prev.next = in.next

@@ -44,10 +44,14 @@
 // (write.go).
 //
 // The goroutines are a few workers, reused (dispatch.go, worker): one reads
-// at a time, and when a message it reads may start, it runs it itself and
-// hands reading to another, so a lone request is answered by the thread that
-// received it; a burst of messages already buffered is read before any
-// starts, so it costs one hand-off rather than one per message.
+// at a time, and when a message it reads may start, it runs it itself, so a
+// lone request is answered by the thread that received it. If that handler
+// is the only one running, the reader reads on only once it is done, like a
+// plain read-handle-write loop; reading passes to another worker as soon as
+// the handler needs it (it waits on ctx.Done, calls the peer, or calls
+// Release) or has held it for a few milliseconds. A burst of messages
+// already buffered is read before any starts, so it costs at most one
+// hand-off rather than one per message.
 //
 // # Ordering
 //

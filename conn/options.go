@@ -21,6 +21,7 @@ type config struct {
 	hooks         []Hook
 	closeTimeout  time.Duration
 	drainTimeout  time.Duration
+	watchPeriod   time.Duration // see watch, in dispatch.go; tests change it
 }
 
 // The defaults. They suit a language server or a tool plugin talking to one
@@ -43,6 +44,7 @@ func newConfig(opts []Option) config {
 		cancelMethod:  DefaultCancelMethod,
 		closeTimeout:  DefaultCloseTimeout,
 		drainTimeout:  DefaultDrainTimeout,
+		watchPeriod:   watchPeriod,
 	}
 	for _, o := range opts {
 		o(&c)

@@ -63,11 +63,50 @@ func (r *headerReader) ReadMessage() ([]byte, error) {
 			return nil, err
 		}
 	}
+	if body, ok := r.readBuffered(); ok {
+		return body, nil
+	}
 	size, err := r.readHeader()
 	if err != nil {
 		return nil, err
 	}
 	return r.readBody(size)
+}
+
+// readBuffered is ReadMessage's fast path: a message that is wholly in the
+// buffer, behind the header block every sender writes, within the limit, is
+// copied out in one step rather than read line by line. Anything else (ok
+// false) takes the general path, which reads exactly the same messages.
+func (r *headerReader) readBuffered() (body []byte, ok bool) {
+	buf, _ := r.br.Peek(r.br.Buffered())
+	hlen, length, ok := canonicalHeader(buf)
+	if !ok || length > r.opts.maxMessage || int64(len(buf)-hlen) < length {
+		return nil, false
+	}
+	body = make([]byte, length)
+	copy(body, buf[hlen:])
+	r.br.Discard(hlen + int(length)) // buffered: cannot fail
+	return body, true
+}
+
+// canonicalHeader parses the header block every sender writes,
+// "Content-Length: N\r\n\r\n", at the start of buf: its length and N. It
+// is not ok for anything else, including an N of more than 18 digits.
+func canonicalHeader(buf []byte) (hlen int, length int64, ok bool) {
+	const prefix = "Content-Length: "
+	rest, ok := bytes.CutPrefix(buf, []byte(prefix))
+	if !ok {
+		return 0, 0, false
+	}
+	n := 0
+	for n < len(rest) && n < 18 && '0' <= rest[n] && rest[n] <= '9' {
+		n++
+	}
+	if n == 0 || !bytes.HasPrefix(rest[n:], []byte("\r\n\r\n")) {
+		return 0, 0, false
+	}
+	length, _, _ = parseLength(rest[:n]) // 18 digits cannot overflow
+	return len(prefix) + n + 4, length, true
 }
 
 // MessageBuffered implements BufferedReader: it finds the end of the next
@@ -79,16 +118,8 @@ func (r *headerReader) MessageBuffered() bool {
 		return false
 	}
 	buf, _ := r.br.Peek(r.br.Buffered())
-	if rest, ok := bytes.CutPrefix(buf, []byte("Content-Length: ")); ok {
-		// Fast path: the header block every sender writes.
-		n := 0
-		for n < len(rest) && n < 19 && '0' <= rest[n] && rest[n] <= '9' {
-			n++
-		}
-		if n > 0 && bytes.HasPrefix(rest[n:], []byte("\r\n\r\n")) {
-			length, _, _ := parseLength(rest[:n])
-			return int64(len(rest)-n-4) >= length
-		}
+	if hlen, length, ok := canonicalHeader(buf); ok {
+		return int64(len(buf)-hlen) >= length
 	}
 	end := bytes.Index(buf, []byte("\r\n\r\n"))
 	if end < 0 {

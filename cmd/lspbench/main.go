@@ -42,6 +42,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/lspkit/lspkit/conn"
@@ -94,8 +95,28 @@ func isFlagSet(name string) bool {
 	return set
 }
 
+// profileEnv, set to a file name, makes a server of lspbench's own
+// (LSPBENCH_SERVE=floor, arith or sourcegraph) write its CPU profile there,
+// for go tool pprof. Profile lspkit's server as it runs under the benchmark
+// with -extra: -extra 'prof=SCRIPT', where SCRIPT runs
+// LSPBENCH_SERVE=arith LSPBENCH_CPUPROFILE=/tmp/cpu.out lspbench.
+const profileEnv = "LSPBENCH_CPUPROFILE"
+
 // serveMode serves one of lspbench's own servers on stdin/stdout.
 func serveMode(mode string) int {
+	if path := os.Getenv(profileEnv); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "lspbench -serve:", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "lspbench -serve:", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var err error
 	switch mode {
 	case "floor":
