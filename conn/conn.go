@@ -246,26 +246,28 @@ const maxBurst = 256
 // burst of messages (a flood of notifications, pipelined requests) then
 // costs one hand-off between goroutines, not one per message.
 func (c *Conn) readAll() (in *inbound, hold bool, err error) {
-	burst := 0
 	for c.waitForRoom() {
-		body, err := c.stream.ReadMessage()
-		switch {
-		case err == nil:
-			c.receive(body)
-		case isFramingError(err):
-			c.refuse(err)
-		default:
-			if in, _ := c.startQueued(false); in != nil { // what the burst had read
-				c.handOff(in)
+		// A burst: read on before starting while another whole message
+		// waits in the read buffer and there is room. (hasRoom checks what
+		// waitForRoom does, without waiting: it must not wait for handlers
+		// that have not been started.)
+		for burst := 1; ; burst++ {
+			body, err := c.stream.ReadMessage()
+			switch {
+			case err == nil:
+				c.receive(body)
+			case isFramingError(err):
+				c.refuse(err)
+			default:
+				if in, _ := c.startQueued(false); in != nil { // what the burst had read
+					c.handOff(in)
+				}
+				return nil, false, err
 			}
-			return nil, false, err
+			if burst == maxBurst || c.buffered == nil || !c.buffered.MessageBuffered() || !c.hasRoom() {
+				break
+			}
 		}
-		// Read on before starting only while there is room: waitForRoom
-		// must not wait for handlers that have not been started.
-		if burst++; burst < maxBurst && c.buffered != nil && c.buffered.MessageBuffered() && c.hasRoom() {
-			continue
-		}
-		burst = 0
 		if in, hold := c.startQueued(true); in != nil {
 			return in, hold, nil
 		}
@@ -441,11 +443,12 @@ func (c *Conn) roomLocked() bool {
 // of ours awaits its reply (see waitForRoom).
 const overflowFactor = 8
 
-// hasRoom is roomLocked, for a caller without the lock.
+// hasRoom reports, without waiting, what waitForRoom would: whether the
+// connection is open with room in the queue and the outbox.
 func (c *Conn) hasRoom() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.roomLocked()
+	return c.state == open && c.roomLocked()
 }
 
 // waitIdle waits, at most d, until no handler runs (and, with queue, none
