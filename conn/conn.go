@@ -165,11 +165,13 @@ func newConn(ctx context.Context, s Stream, h Handler, cfg config) *Conn {
 	c.handler = h
 	c.ctx, c.cancel = context.WithCancel(ctx)
 	c.handlerParent = detached{c.ctx}
+	c.mu.Lock()
+	c.watching = true // its first look finds nothing held, and it rests
+	c.watchdog = time.AfterFunc(c.cfg.watchPeriod, c.watch)
+	c.mu.Unlock()
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	c.mu.Lock()
 	c.stopAfter = stop
-	c.watchdog = time.AfterFunc(c.cfg.watchPeriod, c.watch)
-	c.watching = true
 	c.mu.Unlock()
 	go c.worker(readJob)
 	return c
