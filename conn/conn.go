@@ -153,7 +153,6 @@ func newConn(ctx context.Context, s Stream, h Handler, cfg config) *Conn {
 		wake:     make(chan struct{}),
 	}
 	c.idle = make(chan *inbound)
-	c.methods = make(methodNames)
 	if fs, ok := s.(framedStream); ok {
 		c.buffered, _ = fs.Reader.(framing.BufferedReader)
 		c.batchWriter, _ = fs.Writer.(framing.BatchWriter)
@@ -296,7 +295,7 @@ func (c *Conn) receive(body []byte) {
 		return
 	}
 	var req Request
-	switch kind, bad := env.classify(&req, c.methods); kind {
+	switch kind, bad := env.classify(&req, &c.methods); kind {
 	case msgInvalid:
 		c.cfg.logger.Warn("conn: invalid message", "err", bad.Message)
 		c.sendError(req.ID, bad, nil)

@@ -50,7 +50,7 @@ func FuzzEnvelope(f *testing.F) {
 			return
 		}
 		var req Request
-		names := make(methodNames)
+		names := new(methodNames)
 		kind, bad := env.classify(&req, names)
 		checkClassify(t, data, kind, bad, &req)
 		// Again, with the method name now interned: the same verdict.

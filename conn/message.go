@@ -210,7 +210,7 @@ const (
 // notification it fills req; for an invalid message it returns the error to
 // answer with and the id to answer to (null when the id itself is bad).
 // The method's name is interned in names (which may be nil).
-func (env *envelope) classify(req *Request, names methodNames) (msgKind, *Error) {
+func (env *envelope) classify(req *Request, names *methodNames) (msgKind, *Error) {
 	if !env.object {
 		return msgInvalid, invalidRequest("a message must be a JSON object")
 	}
@@ -254,22 +254,37 @@ func (env *envelope) classify(req *Request, names methodNames) (msgKind, *Error)
 
 // methodNames interns the names of methods, so that reading a message does
 // not allocate its method's name: a handful of names serve a whole session.
-// It maps a name's JSON literal to the name. Only the read path uses it.
-type methodNames map[string]string
+// It maps a name's JSON literal to the name, and remembers the last one
+// looked up, which a flood of one method finds without the map. Only the
+// read path uses it.
+type methodNames struct {
+	byLit map[string]internedName
+	last  internedName
+}
+
+// internedName is a method name and the JSON literal it was read from.
+type internedName struct{ lit, name string }
 
 // maxMethodNames bounds a methodNames, whatever names a peer makes up.
 const maxMethodNames = 256
 
 // name returns the method name of a JSON string literal.
-func (m methodNames) name(lit []byte) string {
-	if s, ok := m[string(lit)]; ok { // string(lit) here does not allocate
-		return s
+func (m *methodNames) name(lit []byte) string {
+	if string(lit) == m.last.lit { // string(lit) here does not allocate
+		return m.last.name
 	}
-	s := decodeString(lit)
-	if m != nil && len(m) < maxMethodNames {
-		m[string(lit)] = s
+	n, ok := m.byLit[string(lit)]
+	if !ok {
+		n = internedName{string(lit), decodeString(lit)}
+		if m.byLit == nil {
+			m.byLit = make(map[string]internedName)
+		}
+		if len(m.byLit) < maxMethodNames {
+			m.byLit[n.lit] = n
+		}
 	}
-	return s
+	m.last = n
+	return n.name
 }
 
 // decodeString returns the Go string for a JSON string literal.

@@ -26,7 +26,9 @@ func heapAllocs() uint64 {
 }
 
 // fuzzRead reads data through f and checks the invariants every framing keeps.
-func fuzzRead(t *testing.T, f Framer, limit int, data []byte, wrap func(io.Reader) io.Reader) []outcome {
+// With peek, it asks MessageBuffered before each read, as conn does, and
+// checks that a message it reports buffered is read without reaching the end.
+func fuzzRead(t *testing.T, f Framer, limit int, data []byte, wrap func(io.Reader) io.Reader, peek bool) []outcome {
 	r := f.NewReader(wrap(bytes.NewReader(data)))
 	var outs []outcome
 	total := 0
@@ -34,7 +36,14 @@ func fuzzRead(t *testing.T, f Framer, limit int, data []byte, wrap func(io.Reade
 		if calls > len(data)+2 {
 			t.Fatalf("no end after %d calls on %d bytes", calls, len(data))
 		}
+		buffered := false
+		if br, ok := r.(BufferedReader); ok && peek {
+			buffered = br.MessageBuffered()
+		}
 		msg, err := r.ReadMessage()
+		if buffered && (err == io.EOF || err == io.ErrUnexpectedEOF) {
+			t.Fatalf("MessageBuffered reported a message, then ReadMessage: %v", err)
+		}
 		if err == nil {
 			if msg == nil || len(msg) > limit || !bytes.Contains(data, msg) {
 				t.Fatalf("bad message (%d bytes, limit %d): %.80q", len(msg), limit, msg)
@@ -76,7 +85,7 @@ func fuzzCheck(t *testing.T, f Framer, limit int, data []byte, maxBody int) []ou
 	// crying wolf.
 	for try := 0; try < 6; try++ {
 		before := heapAllocs()
-		want = fuzzRead(t, f, limit, data, whole)
+		want = fuzzRead(t, f, limit, data, whole, false)
 		used = heapAllocs() - before
 		// Read buffer, messages, errors, a few size-class spans of slack.
 		bound = uint64(readBufferSize + maxBody + 64<<10 + 4*len(data) + 512*len(want))
@@ -87,8 +96,8 @@ func fuzzCheck(t *testing.T, f Framer, limit int, data []byte, maxBody int) []ou
 	if used > bound {
 		t.Fatalf("allocated %d bytes for %d bytes of input (bound %d)", used, len(data), bound)
 	}
-	for _, wrap := range []func(io.Reader) io.Reader{iotest.OneByteReader, iotest.HalfReader, iotest.DataErrReader} {
-		got := fuzzRead(t, f, limit, data, wrap)
+	for _, wrap := range []func(io.Reader) io.Reader{iotest.OneByteReader, iotest.HalfReader, iotest.DataErrReader, whole} {
+		got := fuzzRead(t, f, limit, data, wrap, true)
 		if len(got) != len(want) {
 			t.Fatalf("split reads: got %v, want %v", got, want)
 		}

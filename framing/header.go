@@ -50,6 +50,12 @@ type headerReader struct {
 	// resync: after a BadHeader, discard input up to the next Content-Length:
 	// before reading the next header block.
 	resync bool
+	// next is the canonical header that MessageBuffered found wholly
+	// buffered, with its body, for the next ReadMessage (hlen 0: none).
+	next struct {
+		hlen   int
+		length int64
+	}
 }
 
 func (r *headerReader) ReadMessage() ([]byte, error) {
@@ -79,7 +85,11 @@ func (r *headerReader) ReadMessage() ([]byte, error) {
 // false) takes the general path, which reads exactly the same messages.
 func (r *headerReader) readBuffered() (body []byte, ok bool) {
 	buf, _ := r.br.Peek(r.br.Buffered())
-	hlen, length, ok := canonicalHeader(buf)
+	hlen, length, ok := r.next.hlen, r.next.length, r.next.hlen > 0
+	r.next.hlen = 0
+	if !ok {
+		hlen, length, ok = canonicalHeader(buf)
+	}
 	if !ok || length > r.opts.maxMessage || int64(len(buf)-hlen) < length {
 		return nil, false
 	}
@@ -119,7 +129,11 @@ func (r *headerReader) MessageBuffered() bool {
 	}
 	buf, _ := r.br.Peek(r.br.Buffered())
 	if hlen, length, ok := canonicalHeader(buf); ok {
-		return int64(len(buf)-hlen) >= length
+		if int64(len(buf)-hlen) < length {
+			return false
+		}
+		r.next.hlen, r.next.length = hlen, length // ReadMessage need not parse it again
+		return true
 	}
 	end := bytes.Index(buf, []byte("\r\n\r\n"))
 	if end < 0 {
