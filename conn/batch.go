@@ -63,7 +63,7 @@ func (c *Conn) receiveBatch(body []byte) {
 // add records one reply; the last one sends the whole batch reply.
 func (b *batchReply) add(c *Conn, frame *[]byte) {
 	b.mu.Lock()
-	b.parts = append(b.parts, *frame)
+	b.parts = append(b.parts, frameBody(frame))
 	b.remaining--
 	done := b.remaining == 0
 	b.mu.Unlock()

@@ -33,9 +33,12 @@ type Conn struct {
 	// maxBurst such messages before it starts any (see readAll).
 	buffered framing.BufferedReader
 	// batchWriter writes several messages in one write (nil if the stream
-	// cannot); batch is the writer's scratch list of them (see writeFrames).
-	batchWriter framing.BatchWriter
-	batch       [][]byte
+	// cannot); batch is the writer's scratch list of them. inPlaceWriter
+	// writes a message from its frame (nil if the stream cannot). See
+	// writeFrames.
+	batchWriter   framing.BatchWriter
+	batch         [][]byte
+	inPlaceWriter framing.InPlaceWriter
 
 	// methods interns method names; the read path owns it.
 	methods methodNames
@@ -156,6 +159,7 @@ func newConn(ctx context.Context, s Stream, h Handler, cfg config) *Conn {
 	if fs, ok := s.(framedStream); ok {
 		c.buffered, _ = fs.Reader.(framing.BufferedReader)
 		c.batchWriter, _ = fs.Writer.(framing.BatchWriter)
+		c.inPlaceWriter, _ = fs.Writer.(framing.InPlaceWriter)
 	}
 	c.order, _ = h.(Ordered)
 	for i := len(cfg.middleware) - 1; i >= 0; i-- {

@@ -489,7 +489,7 @@ func (c *Conn) encodeReply(in *inbound, result any, err error) (buf *[]byte) {
 		if p := recover(); p != nil {
 			c.cfg.logger.Error("conn: encoding the reply panicked", "method", in.req.Method, "panic", p, "stack", string(debug.Stack()))
 			e := &Error{Code: CodeInternalError, Message: fmt.Sprintf("encoding the reply panicked: %v", p)}
-			*buf = appendError((*buf)[:0], in.req.ID, e)
+			*buf = appendError((*buf)[:frameRoom], in.req.ID, e)
 		}
 	}()
 	if err == nil {

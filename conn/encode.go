@@ -3,34 +3,82 @@ package conn
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/lspkit/lspkit/framing"
 )
 
 // This file writes the JSON of outgoing messages by hand: the envelope is
 // fixed, so appending its pieces to a reused buffer beats reflection.
 
-// bufPool holds buffers for outgoing messages; a buffer goes back once the
-// frame that used it has been written.
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+// An outgoing message is built in a frame: a buffer from getBuf, which
+// starts with frameRoom bytes of room for the framing's header, and the
+// message after it. Where the framing can put its header there
+// (framing.InPlaceWriter), a message written alone goes out from its frame
+// as it is, with no copy (see writeFrames).
+const frameRoom = framing.HeaderRoom
 
-func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
+// Frames come from two pools, and go back to them once written: small
+// frames, which every message starts in, and large ones, over maxSmallFrame,
+// which only messages that large move to (see growFrame). So a stream of
+// large messages (a large file's text, sent again as it changes) reuses its
+// frames: a new one each time would cost the allocation and zeroing of that
+// much memory, and garbage for the GC — more than encoding the message. And
+// a large frame never carries a small message, so once large messages stop,
+// the pool lets go of it within two garbage collections.
+var (
+	smallFrames = sync.Pool{New: func() any { b := make([]byte, frameRoom, 512); return &b }}
+	largeFrames sync.Pool
+)
 
-// maxPooledBuf is the largest buffer that goes back to bufPool. It is a few
-// MiB, so that a stream of large messages (a 1 MiB file's text) reuses its
-// buffers: a new one each time would cost the allocation, page faults and
-// zeroing of fresh memory, and garbage that the GC must collect — several
-// times the cost of encoding the message. The pool lets go of what it holds
-// within two garbage collections.
-const maxPooledBuf = 4 << 20
+const (
+	// maxSmallFrame is the largest small frame: more than most messages take.
+	maxSmallFrame = 64 << 10
+	// maxLargeFrame is the largest frame that is pooled at all; a larger one
+	// is dropped once written, so that one huge message does not pin memory.
+	maxLargeFrame = 4 << 20
+)
 
+// getBuf returns an empty frame: frameRoom bytes of room, for the message to
+// be appended to.
+func getBuf() *[]byte { return smallFrames.Get().(*[]byte) }
+
+// frameBody returns the message in a frame.
+func frameBody(b *[]byte) []byte { return (*b)[frameRoom:] }
+
+// putBuf gives back a frame that has been written (or will never be).
 func putBuf(b *[]byte) {
-	if cap(*b) > maxPooledBuf {
-		return // let big ones go, so that one large message does not pin memory
+	switch c := cap(*b); {
+	case c > maxLargeFrame:
+		return
+	case c > maxSmallFrame:
+		*b = (*b)[:frameRoom]
+		largeFrames.Put(b)
+	default:
+		*b = (*b)[:frameRoom]
+		smallFrames.Put(b)
 	}
-	*b = (*b)[:0]
-	bufPool.Put(b)
+}
+
+// growFrame returns dst, the buffer of a frame, with room for n more bytes.
+// A message that outgrows a small frame moves, once, to a large frame from
+// the pool, or else to a new buffer of the size it needs: its bytes are
+// copied once, rather than into ever larger buffers that are garbage at
+// once.
+func growFrame(dst []byte, n int) []byte {
+	need := len(dst) + n
+	if need <= cap(dst) {
+		return dst
+	}
+	if need > maxSmallFrame {
+		if p, _ := largeFrames.Get().(*[]byte); p != nil && cap(*p) >= need {
+			return append((*p)[:0], dst...)
+		}
+	}
+	return slices.Grow(dst, n)
 }
 
 // appendString appends s as a JSON string. Bytes that are not valid UTF-8
@@ -97,8 +145,10 @@ func encodeValue(v any) ([]byte, error) {
 
 const version = `{"jsonrpc":"2.0"`
 
-// appendResult appends a success response.
+// appendResult appends a success response to a frame's buffer. It makes
+// room for the whole response first (see growFrame).
 func appendResult(dst []byte, id ID, result []byte) []byte {
+	dst = growFrame(dst, len(version)+idSize(id)+len(`,"result":`)+len(result)+1)
 	dst = append(dst, version...)
 	dst = appendID(dst, id)
 	dst = append(dst, `,"result":`...)
@@ -126,8 +176,9 @@ func appendError(dst []byte, id ID, e *Error) []byte {
 }
 
 // appendRequest appends a request (with an id) or a notification (without).
-// params is raw JSON or nil.
+// params is raw JSON or nil. Like appendResult, it makes room first.
 func appendRequest(dst []byte, id ID, method string, params []byte) []byte {
+	dst = growFrame(dst, len(version)+idSize(id)+len(`,"method":""`)+len(method)+len(`,"params":`)+len(params)+1)
 	dst = append(dst, version...)
 	if id.IsValid() {
 		dst = appendID(dst, id)
@@ -140,6 +191,9 @@ func appendRequest(dst []byte, id ID, method string, params []byte) []byte {
 	}
 	return append(dst, '}')
 }
+
+// idSize is the most that appendID appends.
+func idSize(id ID) int { return len(`,"id":null`) + len(id.raw) }
 
 // appendID appends the id member; a response to a message whose id could
 // not be read carries null.

@@ -6,8 +6,11 @@ package conn
 // message. So a lone reply is written by its own handler goroutine with no
 // hand-off, and under load the messages that queued up while the writer
 // wrote go out together, in one write (up to maxBatch bytes) where the
-// stream's framing can do that: many replies, one system call. The read
-// path never writes itself: a full pipe must not stop it.
+// stream's framing can do that: many replies, one system call. A message
+// that goes alone is written from its frame, where the framing puts its
+// header in the room left for it (see frameRoom): a large message is not
+// copied again. The read path never writes itself: a full pipe must not
+// stop it.
 
 // replyTo sends a reply, or adds it to the batch reply it belongs to.
 func (c *Conn) replyTo(batch *batchReply, frame *[]byte, inline bool) {
@@ -52,7 +55,7 @@ func (c *Conn) send(frame *[]byte, inline bool) error {
 // must start a writer.
 func (c *Conn) enqueueLocked(frame *[]byte) bool {
 	c.outbox = append(c.outbox, frame)
-	c.outBytes += len(*frame)
+	c.outBytes += len(frameBody(frame))
 	if c.writing {
 		return false
 	}
@@ -93,27 +96,30 @@ const maxBatch = 64 << 10
 func (c *Conn) writeFrames(frames []*[]byte) (n int, err error) {
 	for i := 0; i < len(frames); {
 		// The frames from i to j go out in one write.
-		j, size := i+1, len(*frames[i])
+		j, size := i+1, len(frameBody(frames[i]))
 		if c.batchWriter != nil {
-			for j < len(frames) && size+len(*frames[j]) <= maxBatch {
-				size += len(*frames[j])
+			for j < len(frames) && size+len(frameBody(frames[j])) <= maxBatch {
+				size += len(frameBody(frames[j]))
 				j++
 			}
 		}
 		n += size
 		if err == nil {
 			for _, f := range frames[i:j] {
-				c.hook(Out, *f)
+				c.hook(Out, frameBody(f))
 			}
-			if j-i == 1 {
-				err = c.stream.WriteMessage(*frames[i])
-			} else {
+			switch {
+			case j-i > 1:
 				c.batch = c.batch[:0]
 				for _, f := range frames[i:j] {
-					c.batch = append(c.batch, *f)
+					c.batch = append(c.batch, frameBody(f))
 				}
 				err = c.batchWriter.WriteMessages(c.batch)
 				clear(c.batch)
+			case c.inPlaceWriter != nil:
+				err = c.inPlaceWriter.WriteInPlace(*frames[i])
+			default:
+				err = c.stream.WriteMessage(frameBody(frames[i]))
 			}
 		}
 		for k := i; k < j; k++ {

@@ -50,7 +50,10 @@
 // interleave; write buffers are reused, so steady-state writes do not allocate.
 // If a Write fails after writing part of a frame, the stream is corrupt: that
 // error is returned, wrapped, by this and every later WriteMessage. A Reader is
-// for one goroutine at a time.
+// for one goroutine at a time. The Header framing's Writers also write a
+// message that the caller has built after HeaderRoom bytes of room, putting the
+// header there (InPlaceWriter): a large message is then written without being
+// copied into a frame first.
 //
 // # Errors and resynchronisation
 //

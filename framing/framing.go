@@ -52,6 +52,25 @@ type BatchWriter interface {
 	WriteMessages(bodies [][]byte) error
 }
 
+// HeaderRoom is the room an InPlaceWriter needs in front of a message body:
+// the longest header the Header framing writes, "Content-Length: " with 19
+// digits and "\r\n\r\n".
+const HeaderRoom = len("Content-Length: ") + 19 + len("\r\n\r\n")
+
+// InPlaceWriter is implemented by the Writers of the Header framing.
+// WriteInPlace writes a message that the caller has built in its own buffer
+// after HeaderRoom bytes of room: the header is put in the room, just before
+// the body, and header and body go out with one Write call, as WriteMessage
+// writes them, but without first copying the body into a frame of its own.
+// For a large message that copy would be a second buffer the size of the
+// message, and a second pass over its bytes.
+type InPlaceWriter interface {
+	Writer
+	// WriteInPlace writes buf[HeaderRoom:] as one message. It overwrites
+	// buf[:HeaderRoom] and does not retain buf after it returns.
+	WriteInPlace(buf []byte) error
+}
+
 // Framer makes Readers and Writers of one framing.
 type Framer interface {
 	// NewReader returns a Reader of messages framed on r. The Reader buffers r

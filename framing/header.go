@@ -3,6 +3,7 @@ package framing
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"math"
 	"strconv"
@@ -551,9 +552,7 @@ func (w *headerWriter) WriteMessages(bodies [][]byte) error {
 	}
 	buf := w.buf.get(size)
 	for _, body := range bodies {
-		buf = append(buf, "Content-Length: "...)
-		buf = strconv.AppendInt(buf, int64(len(body)), 10)
-		buf = append(buf, "\r\n\r\n"...)
+		buf = appendHeader(buf, len(body))
 		buf = append(buf, body...)
 	}
 	corrupt, err := writeFrame(w.w, buf)
@@ -562,4 +561,32 @@ func (w *headerWriter) WriteMessages(bodies [][]byte) error {
 		w.corrupt = err
 	}
 	return err
+}
+
+// WriteInPlace implements InPlaceWriter.
+func (w *headerWriter) WriteInPlace(buf []byte) error {
+	if len(buf) < HeaderRoom {
+		return fmt.Errorf("framing: WriteInPlace: %d bytes, less than HeaderRoom", len(buf))
+	}
+	var header [HeaderRoom]byte
+	h := appendHeader(header[:0], len(buf)-HeaderRoom)
+	frame := buf[HeaderRoom-len(h):]
+	copy(frame, h)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.corrupt != nil {
+		return w.corrupt
+	}
+	corrupt, err := writeFrame(w.w, frame)
+	if corrupt {
+		w.corrupt = err
+	}
+	return err
+}
+
+// appendHeader appends the header block of a body of n bytes.
+func appendHeader(dst []byte, n int) []byte {
+	dst = append(dst, "Content-Length: "...)
+	dst = strconv.AppendInt(dst, int64(n), 10)
+	return append(dst, "\r\n\r\n"...)
 }
