@@ -405,7 +405,7 @@ func (c *Conn) freeReader() {
 // watchPeriod is how often the watchdog looks while the reader holds on to
 // reading: a handler that blocks without asking for its context (a lock, a
 // channel, a long computation) delays reading by one to two periods.
-const watchPeriod = 2 * time.Millisecond
+const watchPeriod = 10 * time.Millisecond
 
 // watch is the watchdog: it frees the reader when the same hold has lasted
 // from one look to the next, and looks again while the reader holds. It
