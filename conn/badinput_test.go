@@ -321,3 +321,56 @@ func TestMuxHandlePanics(t *testing.T) {
 		})
 	}
 }
+
+// TestMuxRoutes checks that each message reaches its own method's handler
+// whatever came before it: runs of one method, alternation, a method that
+// went to the fallback until it was registered, and two Muxes that route
+// the same name differently.
+func TestMuxRoutes(t *testing.T) {
+	t.Parallel()
+	answer := func(s string) conn.HandlerFunc {
+		return func(context.Context, *conn.Request) (any, error) { return s, nil }
+	}
+	a, b := conn.NewMux(), conn.NewMux()
+	a.Handle("x", answer("a.x"))
+	a.Handle("y", answer("a.y"))
+	a.HandleFallback(answer("a.fallback"))
+	b.Handle("x", answer("b.x"))
+	steps := []struct {
+		mux    *conn.Mux
+		method string
+		want   string // "" for -32601
+		before func()
+	}{
+		{a, "x", "a.x", nil},
+		{a, "x", "a.x", nil},
+		{b, "x", "b.x", nil},
+		{a, "y", "a.y", nil},
+		{a, "x", "a.x", nil},
+		{a, "z", "a.fallback", nil},
+		{b, "z", "", nil},
+		{a, "z", "a.z", func() { a.Handle("z", answer("a.z")) }},
+		{a, "y", "a.y", nil},
+		{b, "x", "b.x", nil},
+	}
+	for i, s := range steps {
+		if s.before != nil {
+			s.before()
+		}
+		req := &conn.Request{ID: conn.Int64ID(int64(i)), Method: s.method}
+		if mode := s.mux.Mode(req); mode != conn.Default {
+			t.Errorf("step %d: Mode = %v", i, mode)
+		}
+		got, err := s.mux.ServeRPC(context.Background(), req)
+		if s.want == "" {
+			var e *conn.Error
+			if !errors.As(err, &e) || e.Code != conn.CodeMethodNotFound {
+				t.Errorf("step %d: %s: got %v, %v; want -32601", i, s.method, got, err)
+			}
+			continue
+		}
+		if err != nil || got != s.want {
+			t.Errorf("step %d: %s: got %v, %v; want %s", i, s.method, got, err, s.want)
+		}
+	}
+}

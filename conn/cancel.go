@@ -26,12 +26,11 @@ func (c *Conn) cancelByPeer(params json.RawMessage) {
 		return
 	}
 	c.mu.Lock()
-	in := c.inflight[id.key()]
+	in := c.inflightLocked(id.key())
 	if in == nil {
 		c.mu.Unlock()
 		return
 	}
-	delete(c.inflight, in.key)
 	in.peerCancelled.Store(true)
 	if in.started {
 		in.endLocked(nil)
@@ -43,4 +42,28 @@ func (c *Conn) cancelByPeer(params json.RawMessage) {
 	b := getBuf()
 	*b = appendError(*b, in.req.ID, errCancelled)
 	c.replyTo(in.batch, b, false)
+}
+
+// inflightLocked returns the request with id key that is queued or running
+// and not yet cancelled by the peer: the first received, if the peer reused
+// the id. It looks through the running handlers and the queue, bounded by
+// the concurrency and queue limits, rather than keep a map of every request
+// in flight: cancellations are rare, and that map's insert and delete cost
+// every request a tenth of its handling.
+func (c *Conn) inflightLocked(key string) *inbound {
+	var found *inbound
+	for in := c.running; in != nil; in = in.next { // newest first
+		if in.key == key && !in.peerCancelled.Load() {
+			found = in
+		}
+	}
+	if found != nil {
+		return found
+	}
+	for _, in := range c.queue { // every one received after those running
+		if in.key == key && !in.peerCancelled.Load() {
+			return in
+		}
+	}
+	return nil
 }

@@ -68,9 +68,8 @@ type Conn struct {
 	//   - exclusive is set while an Exclusive handler holds its place; then
 	//     ordered == 1 and nothing else starts.
 	//   - active counts handler goroutines not yet finished, released or not.
-	//   - inflight maps the key of each received request id, queued or
-	//     running, to its message; pending maps the id of each call we made
-	//     and still await to its waiter.
+	//   - pending maps the id of each call we made and still await to its
+	//     waiter.
 	//   - outbox holds encoded messages not yet written, outBytes their size;
 	//     writing is set while one goroutine writes them, in order.
 	//   - state only moves forward: open, then draining (the peer's side has
@@ -82,7 +81,6 @@ type Conn struct {
 	ordered   int
 	exclusive bool
 	active    int
-	inflight  map[string]*inbound
 	pending   map[int64]chan response
 	nextID    int64
 	outbox    []*[]byte
@@ -148,12 +146,11 @@ func newConn(ctx context.Context, s Stream, h Handler, cfg config) *Conn {
 		h = NewMux()
 	}
 	c := &Conn{
-		cfg:      cfg,
-		stream:   s,
-		done:     make(chan struct{}),
-		inflight: make(map[string]*inbound),
-		pending:  make(map[int64]chan response),
-		wake:     make(chan struct{}),
+		cfg:     cfg,
+		stream:  s,
+		done:    make(chan struct{}),
+		pending: make(map[int64]chan response),
+		wake:    make(chan struct{}),
 	}
 	c.idle = make(chan *inbound)
 	if fs, ok := s.(framedStream); ok {
@@ -283,7 +280,7 @@ func (c *Conn) readAll() (in *inbound, hold bool, err error) {
 // receive handles one message: a single message or a batch.
 func (c *Conn) receive(body []byte) {
 	c.hook(In, body)
-	if !utf8.Valid(body) {
+	if !isASCII(body) && !utf8.Valid(body) {
 		// Invalid bytes can only sit inside strings of valid JSON; replacing
 		// them here keeps everything we echo valid UTF-8.
 		body = bytes.ToValidUTF8(body, []byte("\uFFFD"))

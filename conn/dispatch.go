@@ -18,8 +18,8 @@ import (
 type inbound struct {
 	conn  *Conn
 	req   Request
-	mode  Mode // Concurrent or Exclusive, resolved on arrival
-	key   string
+	mode  Mode        // Concurrent or Exclusive, resolved on arrival
+	key   string      // the id's key (ID.key), which a cancellation names; "" for a notification
 	batch *batchReply // the batch it came in, if it is a request in one
 
 	peerCancelled atomic.Bool // the peer sent a cancellation for it
@@ -186,17 +186,13 @@ func (c *Conn) accept(req Request, batch *batchReply) {
 	if req.ID.IsValid() {
 		in.batch = batch
 	}
+	if req.ID.IsValid() {
+		in.key = req.ID.key()
+	}
 	c.mu.Lock()
 	if c.state != open {
 		c.mu.Unlock()
 		return
-	}
-	if req.ID.IsValid() {
-		key := req.ID.key()
-		if _, dup := c.inflight[key]; !dup {
-			in.key = key
-			c.inflight[key] = in
-		}
 	}
 	c.queue = append(c.queue, in)
 	c.mu.Unlock()
@@ -284,11 +280,6 @@ func (c *Conn) releaseLocked(in *inbound) {
 
 // dropQueueLocked forgets the messages that have not started; they never run.
 func (c *Conn) dropQueueLocked() {
-	for _, in := range c.queue {
-		if in.key != "" && c.inflight[in.key] == in {
-			delete(c.inflight, in.key)
-		}
-	}
 	clear(c.queue)
 	c.queue = c.queue[:0]
 }
@@ -527,9 +518,6 @@ func (c *Conn) invoke(in *inbound) (result any, err error) {
 func (c *Conn) finish(in *inbound, reply *[]byte) (*inbound, bool) {
 	var buf [4]*inbound
 	c.mu.Lock()
-	if in.key != "" && c.inflight[in.key] == in {
-		delete(c.inflight, in.key)
-	}
 	if !in.released {
 		c.releaseLocked(in)
 	}

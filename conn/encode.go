@@ -135,7 +135,7 @@ func encodeValue(v any) ([]byte, error) {
 		if v == nil {
 			return []byte("null"), nil
 		}
-		if !validJSON(v) || !utf8.Valid(v) {
+		if !validJSON(v) || !isASCII(v) && !utf8.Valid(v) {
 			return nil, fmt.Errorf("invalid JSON in json.RawMessage (%d bytes)", len(v))
 		}
 		return v, nil
@@ -166,7 +166,7 @@ func appendError(dst []byte, id ID, e *Error) []byte {
 	dst = appendString(dst, e.Message)
 	if len(e.Data) > 0 {
 		dst = append(dst, `,"data":`...)
-		if validJSON(e.Data) && utf8.Valid(e.Data) {
+		if validJSON(e.Data) && (isASCII(e.Data) || utf8.Valid(e.Data)) {
 			dst = append(dst, e.Data...)
 		} else {
 			dst = appendString(dst, string(e.Data))

@@ -85,15 +85,27 @@ func (h modal) Mode(*Request) Mode { return h.mode }
 type Mux struct {
 	mu    sync.Mutex // serializes changes
 	table atomic.Pointer[muxTable]
+	// last is the route found last. A message is looked up twice (Mode,
+	// then ServeRPC), and traffic comes in runs of one method (a flood of
+	// notifications, a client's burst of one request): the second lookup,
+	// and most of the first, then need no map. A route never changes or
+	// goes away once added, so last is never stale.
+	last atomic.Pointer[muxRoute]
 }
 
 // muxTable is a Mux's routes. It is never changed once published: a change
-// publishes a copy. So the lookup of every message (two per message) reads
-// it with no lock, where a read lock shared by every goroutine that handles
-// messages costs more than the lookup itself.
+// publishes a copy. So the lookup of every message reads it with no lock,
+// where a read lock shared by every goroutine that handles messages costs
+// more than the lookup itself.
 type muxTable struct {
-	routes   map[string]Handler
+	routes   map[string]*muxRoute
 	fallback Handler
+}
+
+// muxRoute is one registered method and its handler.
+type muxRoute struct {
+	method string
+	h      Handler
 }
 
 var noRoutes muxTable
@@ -123,9 +135,9 @@ func (m *Mux) Handle(method string, h Handler) {
 	}
 	routes := maps.Clone(t.routes)
 	if routes == nil {
-		routes = make(map[string]Handler)
+		routes = make(map[string]*muxRoute)
 	}
-	routes[method] = h
+	routes[method] = &muxRoute{method, h}
 	m.table.Store(&muxTable{routes: routes, fallback: t.fallback})
 }
 
@@ -144,8 +156,10 @@ func (m *Mux) HandleFallback(h Handler) {
 
 // Handler returns the handler registered for method, if any.
 func (m *Mux) Handler(method string) (Handler, bool) {
-	h, ok := m.routes().routes[method]
-	return h, ok
+	if r, ok := m.routes().routes[method]; ok {
+		return r.h, true
+	}
+	return nil, false
 }
 
 // Methods returns the registered method names, sorted.
@@ -179,11 +193,16 @@ func (m *Mux) Mode(req *Request) Mode {
 	return Default
 }
 
+// lookup returns the handler for method: its route's, or else the
+// fallback (nil if there is none).
 func (m *Mux) lookup(method string) Handler {
-	t := m.routes()
-	h, ok := t.routes[method]
-	if !ok {
-		h = t.fallback
+	if r := m.last.Load(); r != nil && r.method == method {
+		return r.h
 	}
-	return h
+	t := m.routes()
+	if r, ok := t.routes[method]; ok {
+		m.last.Store(r)
+		return r.h
+	}
+	return t.fallback
 }

@@ -132,11 +132,10 @@ func parseEnvelope(data []byte) (envelope, error) {
 		if i >= len(data) || data[i] != '"' {
 			return env, &errSyntax{i, "expected object key"}
 		}
-		kend, err := skipString(data, i)
+		key, kend, err := scanKey(data, i)
 		if err != nil {
 			return env, err
 		}
-		key := data[i+1 : kend-1]
 		i = skipSpace(data, kend)
 		if i >= len(data) || data[i] != ':' {
 			return env, &errSyntax{i, "expected ':'"}
@@ -162,10 +161,23 @@ func parseEnvelope(data []byte) (envelope, error) {
 	}
 }
 
+// scanKey reads the member name that starts at data[i] and returns it,
+// decoded, and the index just after it. Names almost never hold escapes:
+// one that has none is the bytes between its quotes.
+func scanKey(data []byte, i int) (key []byte, end int, err error) {
+	if j := skipPlain(data, i+1); j < len(data) && data[j] == '"' {
+		return data[i+1 : j], j + 1, nil
+	}
+	if end, err = skipString(data, i); err != nil {
+		return nil, end, err
+	}
+	return unescapeKey(data[i+1 : end-1]), end, nil
+}
+
 // set records one member; unknown members are ignored, and a repeated
 // member's last value wins, as with encoding/json.
 func (env *envelope) set(key, value []byte) {
-	switch string(unescapeKey(key)) {
+	switch string(key) {
 	case "jsonrpc":
 		env.version = value
 	case "method":
@@ -181,7 +193,7 @@ func (env *envelope) set(key, value []byte) {
 	}
 }
 
-// unescapeKey decodes a member name; names almost never hold escapes.
+// unescapeKey decodes a member name that holds an escape.
 func unescapeKey(key []byte) []byte {
 	for _, c := range key {
 		if c == '\\' {

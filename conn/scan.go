@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 )
 
 // This file holds a small JSON scanner: it validates a value and finds where
@@ -132,31 +133,38 @@ const (
 	highs = 0x8080808080808080
 )
 
-// hasSpecial reports whether any of the eight bytes of w is a quote, a
-// backslash or a control character: exactly the bytes that plain does not
-// mark. It ORs the classic tricks "has a byte less than n" ((x-n)&^x, per
-// byte, for n <= 0x80) and "has a zero byte" (the same with n = 1, applied
-// to w XOR the byte sought), which are exact for "any byte": a byte >= 0x80,
-// as in UTF-8, never sets a high bit.
-func hasSpecial(w uint64) bool {
+// special marks the bytes of w that are a quote, a backslash or a control
+// character: exactly the bytes that plain does not mark. It ORs the classic
+// tricks "has a byte less than n" ((x-n)&^x, per byte, for n <= 0x80) and
+// "has a zero byte" (the same with n = 1, applied to w XOR the byte sought).
+// A byte >= 0x80, as in UTF-8, never sets a high bit. A borrow can mark a
+// byte above one that is truly marked, never below, so the lowest mark is
+// exact: it is where the scan must look.
+func special(w uint64) uint64 {
 	q := w ^ (ones * '"')  // a zero byte where w has a quote
 	b := w ^ (ones * '\\') // a zero byte where w has a backslash
-	return ((w-ones*0x20)&^w|(q-ones)&^q|(b-ones)&^b)&highs != 0
+	return ((w-ones*0x20)&^w | (q-ones)&^q | (b-ones)&^b) & highs
+}
+
+// skipPlain returns the index of the first byte at or after i that plain
+// does not mark, or len(data).
+func skipPlain(data []byte, i int) int {
+	for ; i+8 <= len(data); i += 8 {
+		if m := special(binary.LittleEndian.Uint64(data[i : i+8])); m != 0 { // [i:i+8]: no bounds check
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for i < len(data) && plain[data[i]] {
+		i++
+	}
+	return i
 }
 
 func skipString(data []byte, i int) (int, error) {
 	start := i
 	i++ // opening quote
 	for {
-		for ; i+8 <= len(data); i += 8 {
-			if hasSpecial(binary.LittleEndian.Uint64(data[i : i+8])) { // [i:i+8]: no bounds check
-				break
-			}
-		}
-		for i < len(data) && plain[data[i]] {
-			i++
-		}
-		if i >= len(data) {
+		if i = skipPlain(data, i); i >= len(data) {
 			return i, &errSyntax{start, "unterminated string"}
 		}
 		switch data[i] {
@@ -181,6 +189,20 @@ func skipString(data []byte, i int) (int, error) {
 			return i, &errSyntax{i, "control character in string"}
 		}
 	}
+}
+
+// isASCII reports whether data is all ASCII, eight bytes at a time: most
+// messages are, and then they need no UTF-8 validation.
+func isASCII(data []byte) bool {
+	var acc uint64
+	i := 0
+	for ; i+8 <= len(data); i += 8 {
+		acc |= binary.LittleEndian.Uint64(data[i : i+8])
+	}
+	for ; i < len(data); i++ {
+		acc |= uint64(data[i])
+	}
+	return acc&highs == 0
 }
 
 func isHex(c byte) bool {

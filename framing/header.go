@@ -3,6 +3,7 @@ package framing
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
@@ -105,20 +106,31 @@ func (r *headerReader) readBuffered() (body []byte, ok bool) {
 // is not ok for anything else, including an N of more than 18 digits.
 func canonicalHeader(buf []byte) (hlen int, length int64, ok bool) {
 	const prefix = "Content-Length: "
-	rest, ok := bytes.CutPrefix(buf, []byte(prefix))
-	if !ok {
+	// Two 8-byte compares rather than a byte-wise one: this runs for every
+	// message.
+	if len(buf) < len(prefix) ||
+		binary.LittleEndian.Uint64(buf) != prefixLo ||
+		binary.LittleEndian.Uint64(buf[8:]) != prefixHi {
 		return 0, 0, false
 	}
+	rest := buf[len(prefix):]
 	n := 0
 	for n < len(rest) && n < 18 && '0' <= rest[n] && rest[n] <= '9' {
+		length = length*10 + int64(rest[n]-'0') // 18 digits cannot overflow
 		n++
 	}
-	if n == 0 || !bytes.HasPrefix(rest[n:], []byte("\r\n\r\n")) {
+	if n == 0 || len(rest)-n < 4 || binary.LittleEndian.Uint32(rest[n:]) != crlfcrlf {
 		return 0, 0, false
 	}
-	length, _, _ = parseLength(rest[:n]) // 18 digits cannot overflow
 	return len(prefix) + n + 4, length, true
 }
+
+// The canonical header's fixed bytes, as canonicalHeader loads them.
+var (
+	prefixLo = binary.LittleEndian.Uint64([]byte("Content-"))
+	prefixHi = binary.LittleEndian.Uint64([]byte("Length: "))
+	crlfcrlf = binary.LittleEndian.Uint32([]byte("\r\n\r\n"))
+)
 
 // MessageBuffered implements BufferedReader: it finds the end of the next
 // header block and its Content-Length in what is buffered, and reports

@@ -31,7 +31,9 @@
 // marked pass or fail for lspkit.
 //
 // The report goes to stdout, progress to stderr; the servers' stdout is
-// their wire and nothing else.
+// their wire and nothing else. With LSPBENCH_MEMTRACE=1 in the environment,
+// lspbench also prints each server's VmHWM and RssAnon after each scenario
+// to stderr, to see which scenario makes the peak.
 package main
 
 import (

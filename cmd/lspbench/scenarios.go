@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"slices"
 	"strconv"
 	"time"
@@ -55,6 +56,9 @@ func bigParams(n int) []byte {
 	return append(b, `"]`...)
 }
 
+// memTraceEnv, set, prints the memory of each server after each scenario.
+const memTraceEnv = "LSPBENCH_MEMTRACE"
+
 // runAll runs every scenario against a fresh server process.
 func runAll(s server, z sizes) (r result, err error) {
 	c, err := start(s)
@@ -75,8 +79,11 @@ func runAll(s server, z sizes) (r result, err error) {
 		if err := f(); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		_, anon, err := c.memory()
+		hwm, anon, err := c.memory()
 		r.anon = max(r.anon, anon)
+		if os.Getenv(memTraceEnv) != "" {
+			fmt.Fprintf(os.Stderr, "memtrace %s %s: hwm %d KiB anon %d KiB\n", s.name, name, hwm>>10, anon>>10)
+		}
 		return err
 	}
 	steps := []struct {

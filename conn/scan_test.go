@@ -1,0 +1,57 @@
+package conn
+
+import "testing"
+
+// TestSkipPlain checks the eight-at-a-time scan against the byte-wise
+// definition (plain): every byte value, at every place in a word and past
+// it, after plain bytes of every kind (ASCII, UTF-8, bytes that make the
+// word arithmetic borrow), and with a second special byte after the first.
+func TestSkipPlain(t *testing.T) {
+	fillers := []struct {
+		name string
+		b    byte
+	}{{"ascii", 'a'}, {"utf8", 0xc3}, {"high", 0xff}, {"space", ' '}, {"after quote", '"' + 1}, {"after backslash", '\\' + 1}}
+	for _, f := range fillers {
+		t.Run(f.name, func(t *testing.T) {
+			for c := range 256 {
+				for at := range 20 {
+					data := make([]byte, 24)
+					for i := range data {
+						data[i] = f.b
+					}
+					data[at] = byte(c)
+					if at+1 < len(data) {
+						data[at+1] = '"' // a later special byte must not hide or move the first
+					}
+					want := at + 1
+					if !plain[c] {
+						want = at
+					}
+					if got := skipPlain(data, 0); got != want {
+						t.Fatalf("byte %#x at %d after %#x: skipPlain = %d, want %d", c, at, f.b, got, want)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestIsASCII checks isASCII at every length and place of a high byte.
+func TestIsASCII(t *testing.T) {
+	for n := range 20 {
+		data := make([]byte, n)
+		for i := range data {
+			data[i] = 'x'
+		}
+		if !isASCII(data) {
+			t.Fatalf("isASCII(%q) = false", data)
+		}
+		for at := range n {
+			data[at] = 0x80
+			if isASCII(data) {
+				t.Fatalf("isASCII with 0x80 at %d of %d = true", at, n)
+			}
+			data[at] = 'x'
+		}
+	}
+}
