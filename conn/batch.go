@@ -37,7 +37,7 @@ func (c *Conn) receiveBatch(body []byte) {
 	b := &batchReply{}
 	for i, e := range elems {
 		it := &items[i]
-		it.env, _ = parseEnvelope(e) // e is valid JSON; a non-object is classified invalid
+		_ = it.env.parse(e) // e is valid JSON; a non-object is classified invalid
 		it.kind, it.bad = it.env.classify(&it.req, &c.methods)
 		if it.kind == msgInvalid || it.kind == msgRequest {
 			b.remaining++

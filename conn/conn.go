@@ -289,8 +289,8 @@ func (c *Conn) receive(body []byte) {
 		c.receiveBatch(body)
 		return
 	}
-	env, err := parseEnvelope(body)
-	if err != nil {
+	var env envelope
+	if err := env.parse(body); err != nil {
 		c.cfg.logger.Warn("conn: parse error", "err", err)
 		c.sendError(ID{}, errParse, nil)
 		return

@@ -23,7 +23,7 @@ var fuzzSeeds = []string{
 }
 
 // FuzzEnvelope checks the hand-written JSON scanner against encoding/json:
-// parseEnvelope, classify, splitArray and parseID never panic; they accept
+// envelope.parse, classify, splitArray and parseID never panic; they accept
 // exactly the input encoding/json calls valid; and what classify makes of a
 // message agrees with what encoding/json decodes.
 func FuzzEnvelope(f *testing.F) {
@@ -42,9 +42,10 @@ func FuzzEnvelope(f *testing.F) {
 		}
 		checkSplitArray(t, data, valid)
 		checkParseID(t, data, valid)
-		env, err := parseEnvelope(data)
+		var env envelope
+		err := env.parse(data)
 		if (err == nil) != valid {
-			t.Fatalf("parseEnvelope(%q): err %v, but json.Valid = %v", data, err, valid)
+			t.Fatalf("envelope.parse(%q): err %v, but json.Valid = %v", data, err, valid)
 		}
 		if err != nil {
 			return
@@ -183,8 +184,8 @@ func TestScannerAgreesWithEncodingJSON(t *testing.T) {
 		if validJSON(data) != valid {
 			t.Errorf("validJSON(%.40q) = %v, json.Valid = %v", in, !valid, valid)
 		}
-		if _, err := parseEnvelope(data); (err == nil) != valid {
-			t.Errorf("parseEnvelope(%.40q): %v, json.Valid = %v", in, err, valid)
+		if err := new(envelope).parse(data); (err == nil) != valid {
+			t.Errorf("envelope.parse(%.40q): %v, json.Valid = %v", in, err, valid)
 		}
 		checkSplitArray(t, data, valid)
 		checkParseID(t, data, valid)

@@ -110,53 +110,54 @@ type envelope struct {
 	hasID, object                            bool
 }
 
-// parseEnvelope reads the members of a message object. A syntax error means
-// the message is not JSON at all (-32700); a non-object yields an envelope
-// with nothing in it, which classify rejects (-32600).
-func parseEnvelope(data []byte) (envelope, error) {
-	var env envelope
+// parse reads the members of a message object into env, which is zero. A
+// syntax error means the message is not JSON at all (-32700); a non-object
+// leaves the envelope with nothing in it, which classify rejects (-32600).
+// (A method filling the caller's envelope, rather than a function returning
+// one, saves copying it on every message.)
+func (env *envelope) parse(data []byte) error {
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
 		end, err := skipValue(data, i, 0)
 		if err == nil {
 			err = trailing(data, end)
 		}
-		return env, err
+		return err
 	}
 	env.object = true
 	i = skipSpace(data, i+1)
 	if i < len(data) && data[i] == '}' {
-		return env, trailing(data, i+1)
+		return trailing(data, i+1)
 	}
 	for {
 		if i >= len(data) || data[i] != '"' {
-			return env, &errSyntax{i, "expected object key"}
+			return &errSyntax{i, "expected object key"}
 		}
 		key, kend, err := scanKey(data, i)
 		if err != nil {
-			return env, err
+			return err
 		}
 		i = skipSpace(data, kend)
 		if i >= len(data) || data[i] != ':' {
-			return env, &errSyntax{i, "expected ':'"}
+			return &errSyntax{i, "expected ':'"}
 		}
 		vstart := skipSpace(data, i+1)
 		vend, err := skipValue(data, vstart, 1)
 		if err != nil {
-			return env, err
+			return err
 		}
 		env.set(key, data[vstart:vend:vend])
 		i = skipSpace(data, vend)
 		if i >= len(data) {
-			return env, &errSyntax{i, "unterminated object"}
+			return &errSyntax{i, "unterminated object"}
 		}
 		switch data[i] {
 		case ',':
 			i = skipSpace(data, i+1)
 		case '}':
-			return env, trailing(data, i+1)
+			return trailing(data, i+1)
 		default:
-			return env, &errSyntax{i, "expected ',' or '}'"}
+			return &errSyntax{i, "expected ',' or '}'"}
 		}
 	}
 }

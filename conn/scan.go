@@ -73,13 +73,9 @@ func validJSON(data []byte) bool {
 // skipSpace returns the index of the first byte at or after i that is not
 // JSON white space.
 func skipSpace(data []byte, i int) int {
-	for i < len(data) {
-		switch data[i] {
-		case ' ', '\t', '\n', '\r':
-			i++
-		default:
-			return i
-		}
+	// Every white space byte is <= ' ': most bytes leave after one compare.
+	for i < len(data) && data[i] <= ' ' && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
 	}
 	return i
 }
