@@ -145,8 +145,33 @@ func special(w uint64) uint64 {
 // skipPlain returns the index of the first byte at or after i that plain
 // does not mark, or len(data).
 func skipPlain(data []byte, i int) int {
-	for ; i+8 <= len(data); i += 8 {
+	for n := 0; i+8 <= len(data); i += 8 {
 		if m := special(binary.LittleEndian.Uint64(data[i : i+8])); m != 0 { // [i:i+8]: no bounds check
+			return i + bits.TrailingZeros64(m)/8
+		}
+		if n++; n == 4 { // a long string: a file's text, a large param
+			return skipPlainLong(data, i+8)
+		}
+	}
+	for i < len(data) && plain[data[i]] {
+		i++
+	}
+	return i
+}
+
+// skipPlainLong is skipPlain for a long string: it goes 32 bytes a step
+// while none of them needs a look, and then eight at a time to the one
+// that does.
+func skipPlainLong(data []byte, i int) int {
+	for ; i+32 <= len(data); i += 32 {
+		b := data[i : i+32]
+		if special(binary.LittleEndian.Uint64(b))|special(binary.LittleEndian.Uint64(b[8:]))|
+			special(binary.LittleEndian.Uint64(b[16:]))|special(binary.LittleEndian.Uint64(b[24:])) != 0 {
+			break
+		}
+	}
+	for ; i+8 <= len(data); i += 8 {
+		if m := special(binary.LittleEndian.Uint64(data[i : i+8])); m != 0 {
 			return i + bits.TrailingZeros64(m)/8
 		}
 	}
@@ -192,6 +217,11 @@ func skipString(data []byte, i int) (int, error) {
 func isASCII(data []byte) bool {
 	var acc uint64
 	i := 0
+	for ; i+32 <= len(data); i += 32 {
+		b := data[i : i+32]
+		acc |= binary.LittleEndian.Uint64(b) | binary.LittleEndian.Uint64(b[8:]) |
+			binary.LittleEndian.Uint64(b[16:]) | binary.LittleEndian.Uint64(b[24:])
+	}
 	for ; i+8 <= len(data); i += 8 {
 		acc |= binary.LittleEndian.Uint64(data[i : i+8])
 	}

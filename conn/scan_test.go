@@ -55,3 +55,31 @@ func TestIsASCII(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkValidJSON measures the scanner on what it sees most: a whole
+// small request, a notification, and a large string param.
+func BenchmarkValidJSON(b *testing.B) {
+	big := make([]byte, 0, 1<<20)
+	big = append(big, `["`...)
+	for len(big) < 1<<20-2 {
+		big = append(big, 'a'+byte(len(big)%26))
+	}
+	big = append(big, `"]`...)
+	for _, bm := range []struct {
+		name string
+		data []byte
+	}{
+		{"request", []byte(`{"jsonrpc":"2.0","id":12,"method":"textDocument/hover","params":{"position":{"character":4,"line":12},"textDocument":{"uri":"file:///a.go"}}}`)},
+		{"notification", []byte(`{"jsonrpc":"2.0","method":"tick"}`)},
+		{"1MiB", big},
+	} {
+		b.Run(bm.name, func(b *testing.B) {
+			b.SetBytes(int64(len(bm.data)))
+			for b.Loop() {
+				if !validJSON(bm.data) {
+					b.Fatal("invalid")
+				}
+			}
+		})
+	}
+}
