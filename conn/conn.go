@@ -40,8 +40,12 @@ type Conn struct {
 	batch         [][]byte
 	inPlaceWriter framing.InPlaceWriter
 
-	// methods interns method names; the read path owns it.
-	methods methodNames
+	// methods interns method names; the read path owns it, and readBuf:
+	// the buffer of the last message read, when nothing refers to it any
+	// more, for reuseReader to read the next message into (see receive).
+	methods     methodNames
+	reuseReader framing.ReuseReader
+	readBuf     []byte
 
 	// idle hands a job to a worker that waits for one; idlers counts them
 	// (see worker, in dispatch.go).
@@ -155,6 +159,7 @@ func newConn(ctx context.Context, s Stream, h Handler, cfg config) *Conn {
 	c.idle = make(chan *inbound)
 	if fs, ok := s.(framedStream); ok {
 		c.buffered, _ = fs.Reader.(framing.BufferedReader)
+		c.reuseReader, _ = fs.Reader.(framing.ReuseReader)
 		c.batchWriter, _ = fs.Writer.(framing.BatchWriter)
 		c.inPlaceWriter, _ = fs.Writer.(framing.InPlaceWriter)
 	}
@@ -254,10 +259,12 @@ func (c *Conn) readAll() (in *inbound, hold bool, err error) {
 		// waitForRoom does, without waiting: it must not wait for handlers
 		// that have not been started.)
 		for burst := 1; ; burst++ {
-			body, err := c.stream.ReadMessage()
+			body, err := c.readMessage()
 			switch {
 			case err == nil:
-				c.receive(body)
+				if !c.receive(body) {
+					c.keepSpare(body)
+				}
 			case isFramingError(err):
 				c.refuse(err)
 			default:
@@ -277,8 +284,34 @@ func (c *Conn) readAll() (in *inbound, hold bool, err error) {
 	return nil, false, nil
 }
 
-// receive handles one message: a single message or a batch.
-func (c *Conn) receive(body []byte) {
+// readMessage reads the next message, into readBuf if there is one.
+func (c *Conn) readMessage() ([]byte, error) {
+	if c.reuseReader == nil {
+		return c.stream.ReadMessage()
+	}
+	buf := c.readBuf
+	c.readBuf = nil
+	return c.reuseReader.ReadMessageInto(buf)
+}
+
+// maxSpare bounds readBuf: a small message's buffer is worth keeping, a
+// large one is not worth pinning.
+const maxSpare = 4 << 10
+
+// keepSpare keeps body, which nothing refers to any more, for the next read.
+func (c *Conn) keepSpare(body []byte) {
+	if cap(body) <= maxSpare {
+		c.readBuf = body[:0]
+	}
+}
+
+// receive handles one message: a single message or a batch. It reports
+// whether anything still refers to body once it returns: the params given
+// to a handler, a result delivered to a caller, a batch. A message that
+// leaves nothing behind (a notification or request without params, an
+// invalid message) lends its buffer to the next read, so that a stream of
+// them reads without allocating.
+func (c *Conn) receive(body []byte) (kept bool) {
 	c.hook(In, body)
 	if !isASCII(body) && !utf8.Valid(body) {
 		// Invalid bytes can only sit inside strings of valid JSON; replacing
@@ -287,23 +320,26 @@ func (c *Conn) receive(body []byte) {
 	}
 	if i := skipSpace(body, 0); i < len(body) && body[i] == '[' {
 		c.receiveBatch(body)
-		return
+		return true
 	}
 	var env envelope
 	if err := env.parse(body); err != nil {
 		c.cfg.logger.Warn("conn: parse error", "err", err)
 		c.sendError(ID{}, errParse, nil)
-		return
+		return false
 	}
 	var req Request
 	switch kind, bad := env.classify(&req, &c.methods); kind {
 	case msgInvalid:
 		c.cfg.logger.Warn("conn: invalid message", "err", bad.Message)
 		c.sendError(req.ID, bad, nil)
+		return false
 	case msgResponse:
 		c.deliver(&env)
+		return true
 	default:
 		c.accept(req, nil)
+		return req.Params != nil // the ID and the method are strings of their own
 	}
 }
 

@@ -44,7 +44,9 @@
 // once, a larger one grows as bytes come; refused input is discarded as it is
 // read and never buffered. Each Reader holds a 64 KiB bufio.Reader.
 //
-// Each ReadMessage returns a fresh slice that the caller owns. Each
+// Each ReadMessage returns a fresh slice that the caller owns;
+// ReadMessageInto (ReuseReader) reads into a buffer the caller gives back
+// when it has kept nothing of an earlier message. Each
 // WriteMessage makes exactly one Write call on the underlying io.Writer, under
 // a mutex, so a Writer is safe for concurrent use and messages never
 // interleave; write buffers are reused, so steady-state writes do not allocate.

@@ -34,6 +34,26 @@ type BufferedReader interface {
 	MessageBuffered() bool
 }
 
+// ReuseReader is implemented by the Readers of this package.
+// ReadMessageInto is ReadMessage, but it reads the message into buf when buf
+// has room for it, and returns buf[:n]; otherwise it returns a new slice, as
+// ReadMessage does. A caller that has kept nothing of a message passes its
+// buffer back for the next one: a stream of small messages is then read
+// without an allocation per message.
+type ReuseReader interface {
+	Reader
+	ReadMessageInto(buf []byte) ([]byte, error)
+}
+
+// into returns buf[:n] if buf has room for n bytes, else a new slice (so
+// never nil: an empty message is not a missing one).
+func into(buf []byte, n int) []byte {
+	if buf != nil && cap(buf) >= n {
+		return buf[:n]
+	}
+	return make([]byte, n)
+}
+
 // Writer writes one whole message at a time. It is safe for concurrent use, and
 // each message is written with exactly one Write call on the underlying io.Writer.
 type Writer interface {

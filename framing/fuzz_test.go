@@ -31,6 +31,7 @@ func heapAllocs() uint64 {
 func fuzzRead(t *testing.T, f Framer, limit int, data []byte, wrap func(io.Reader) io.Reader, peek bool) []outcome {
 	r := f.NewReader(wrap(bytes.NewReader(data)))
 	var outs []outcome
+	var spare []byte
 	total := 0
 	for calls := 0; ; calls++ {
 		if calls > len(data)+2 {
@@ -40,7 +41,18 @@ func fuzzRead(t *testing.T, f Framer, limit int, data []byte, wrap func(io.Reade
 		if br, ok := r.(BufferedReader); ok && peek {
 			buffered = br.MessageBuffered()
 		}
-		msg, err := r.ReadMessage()
+		var msg []byte
+		var err error
+		if rr, ok := r.(ReuseReader); ok && peek {
+			// As conn does: into the last message's buffer (its text is
+			// kept in outs as a string).
+			msg, err = rr.ReadMessageInto(spare)
+			if err == nil {
+				spare = msg[:0]
+			}
+		} else {
+			msg, err = r.ReadMessage()
+		}
 		if buffered && (err == io.EOF || err == io.ErrUnexpectedEOF) {
 			t.Fatalf("MessageBuffered reported a message, then ReadMessage: %v", err)
 		}

@@ -60,7 +60,10 @@ type headerReader struct {
 	}
 }
 
-func (r *headerReader) ReadMessage() ([]byte, error) {
+func (r *headerReader) ReadMessage() ([]byte, error) { return r.ReadMessageInto(nil) }
+
+// ReadMessageInto implements ReuseReader.
+func (r *headerReader) ReadMessageInto(buf []byte) ([]byte, error) {
 	if r.skip > 0 {
 		if err := r.discardBody(); err != nil {
 			return nil, err
@@ -71,32 +74,32 @@ func (r *headerReader) ReadMessage() ([]byte, error) {
 			return nil, err
 		}
 	}
-	if body, ok := r.readBuffered(); ok {
+	if body, ok := r.readBuffered(buf); ok {
 		return body, nil
 	}
 	size, err := r.readHeader()
 	if err != nil {
 		return nil, err
 	}
-	return r.readBody(size)
+	return r.readBody(size, buf)
 }
 
 // readBuffered is ReadMessage's fast path: a message that is wholly in the
 // buffer, behind the header block every sender writes, within the limit, is
 // copied out in one step rather than read line by line. Anything else (ok
 // false) takes the general path, which reads exactly the same messages.
-func (r *headerReader) readBuffered() (body []byte, ok bool) {
-	buf, _ := r.br.Peek(r.br.Buffered())
+func (r *headerReader) readBuffered(buf []byte) (body []byte, ok bool) {
+	in, _ := r.br.Peek(r.br.Buffered())
 	hlen, length, ok := r.next.hlen, r.next.length, r.next.hlen > 0
 	r.next.hlen = 0
 	if !ok {
-		hlen, length, ok = canonicalHeader(buf)
+		hlen, length, ok = canonicalHeader(in)
 	}
-	if !ok || length > r.opts.maxMessage || int64(len(buf)-hlen) < length {
+	if !ok || length > r.opts.maxMessage || int64(len(in)-hlen) < length {
 		return nil, false
 	}
-	body = make([]byte, length)
-	copy(body, buf[hlen:])
+	body = into(buf, int(length))
+	copy(body, in[hlen:])
 	r.br.Discard(hlen + int(length)) // buffered: cannot fail
 	return body, true
 }
@@ -342,14 +345,14 @@ func (r *headerReader) readHeader() (int64, error) {
 	return length, nil
 }
 
-// readBody reads a body of size bytes. Memory grows with what arrives, not with
-// what the header claimed.
-func (r *headerReader) readBody(size int64) ([]byte, error) {
+// readBody reads a body of size bytes, into dst if it has room. Memory grows
+// with what arrives, not with what the header claimed.
+func (r *headerReader) readBody(size int64, dst []byte) ([]byte, error) {
 	if size == 0 {
 		return []byte{}, nil
 	}
 	if size <= exactAllocLimit {
-		buf := make([]byte, size)
+		buf := into(dst, int(size))
 		if _, err := io.ReadFull(r.br, buf); err != nil {
 			return nil, bodyErr(err)
 		}

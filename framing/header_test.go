@@ -160,11 +160,55 @@ func TestHeaderErrorFields(t *testing.T) {
 	}
 }
 
-func TestHeaderEmptyBodyNotNil(t *testing.T) {
-	r := Header().NewReader(strings.NewReader("Content-Length: 0\r\n\r\n"))
-	msg, err := r.ReadMessage()
-	if err != nil || msg == nil || len(msg) != 0 {
-		t.Fatalf("got %v, %v; want empty non-nil slice", msg, err)
+// TestEmptyBodyNotNil checks that an empty message is an empty slice, not
+// nil, whichever way it is read: alone or behind a buffered message, by
+// ReadMessage or ReadMessageInto with or without a buffer.
+func TestEmptyBodyNotNil(t *testing.T) {
+	for _, input := range []string{"Content-Length: 0\r\n\r\n", frame("x") + "Content-Length: 0\r\n\r\n"} {
+		for _, buf := range [][]byte{nil, make([]byte, 0, 8)} {
+			for _, into := range []bool{false, true} {
+				r := Header().NewReader(strings.NewReader(input))
+				var msg []byte
+				var err error
+				for range strings.Count(input, "Content-Length") {
+					if into {
+						msg, err = r.(ReuseReader).ReadMessageInto(buf)
+					} else {
+						msg, err = r.ReadMessage()
+					}
+				}
+				if err != nil || msg == nil || len(msg) != 0 {
+					t.Errorf("%q (into %v, buffer %v): got %v, %v; want an empty non-nil slice", input, into, buf != nil, msg, err)
+				}
+			}
+		}
+	}
+}
+
+// TestReadMessageInto checks that both framings read a message into the
+// buffer given when it has room (the same memory) and into a new one when
+// not, whether the message is read from the buffer at once or bit by bit.
+func TestReadMessageInto(t *testing.T) {
+	for _, f := range []struct {
+		name  string
+		f     Framer
+		frame func(string) string
+	}{
+		{"header", Header(), frame},
+		{"line", Line(), func(s string) string { return s + "\n" }},
+	} {
+		for _, wrap := range []func(io.Reader) io.Reader{func(r io.Reader) io.Reader { return r }, iotest.OneByteReader} {
+			r := f.f.NewReader(wrap(strings.NewReader(f.frame("short") + f.frame("a longer message"))))
+			buf := make([]byte, 0, 8)
+			msg, err := r.(ReuseReader).ReadMessageInto(buf)
+			if err != nil || string(msg) != "short" || &msg[0] != &buf[:1][0] {
+				t.Errorf("%s: first: %q, %v (in the buffer given: %v)", f.name, msg, err, err == nil && &msg[0] == &buf[:1][0])
+			}
+			msg, err = r.(ReuseReader).ReadMessageInto(buf)
+			if err != nil || string(msg) != "a longer message" || &msg[0] == &buf[:1][0] {
+				t.Errorf("%s: second: %q, %v; want it in a new slice", f.name, msg, err)
+			}
+		}
 	}
 }
 

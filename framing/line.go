@@ -74,7 +74,10 @@ type lineReader struct {
 	discard bool
 }
 
-func (r *lineReader) ReadMessage() ([]byte, error) {
+func (r *lineReader) ReadMessage() ([]byte, error) { return r.ReadMessageInto(nil) }
+
+// ReadMessageInto implements ReuseReader.
+func (r *lineReader) ReadMessageInto(buf []byte) ([]byte, error) {
 	if r.discard {
 		if err := r.discardLine(); err != nil {
 			return nil, err
@@ -91,7 +94,7 @@ func (r *lineReader) ReadMessage() ([]byte, error) {
 			if int64(len(content)) > r.max {
 				return nil, r.tooLarge(int64(len(content)), false)
 			}
-			msg := make([]byte, len(content))
+			msg := into(buf, len(content))
 			copy(msg, content)
 			return msg, nil
 		case bufio.ErrBufferFull:
