@@ -53,7 +53,7 @@ func (c *Conn) cancelByPeer(params json.RawMessage) {
 func (c *Conn) inflightLocked(key string) *inbound {
 	var found *inbound
 	for in := c.running; in != nil; in = in.next { // newest first
-		if in.key == key && !in.peerCancelled.Load() {
+		if in.named(key) {
 			found = in
 		}
 	}
@@ -61,9 +61,15 @@ func (c *Conn) inflightLocked(key string) *inbound {
 		return found
 	}
 	for _, in := range c.queue { // every one received after those running
-		if in.key == key && !in.peerCancelled.Load() {
+		if in.named(key) {
 			return in
 		}
 	}
 	return nil
+}
+
+// named reports whether in is a request with id key, not yet cancelled by
+// the peer.
+func (in *inbound) named(key string) bool {
+	return in.req.ID.IsValid() && !in.peerCancelled.Load() && in.req.ID.key() == key
 }

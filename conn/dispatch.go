@@ -14,15 +14,12 @@ import (
 
 // inbound is one received request or notification, from arrival to reply.
 // While its handler runs it is also the handler's context, which carries
-// the connection and the message (see FromContext and Release).
+// the connection and the message (see FromContext and Release). Every
+// message allocates one, so its fields are laid out to fit 128 bytes.
 type inbound struct {
 	conn  *Conn
 	req   Request
-	mode  Mode        // Concurrent or Exclusive, resolved on arrival
-	key   string      // the id's key (ID.key), which a cancellation names; "" for a notification
 	batch *batchReply // the batch it came in, if it is a request in one
-
-	peerCancelled atomic.Bool // the peer sent a cancellation for it
 
 	// The handler's context proper, a context.WithCancelCause of the
 	// connection's, is made only when the handler first asks for it (see
@@ -30,8 +27,11 @@ type inbound struct {
 	// fifth of the cost of a notification. ended records, until then, that
 	// it must start cancelled, with cause.
 	hctx  atomic.Pointer[handlerContext]
-	ended atomic.Bool
 	cause error // guarded by conn.mu
+	ended atomic.Bool
+
+	peerCancelled atomic.Bool // the peer sent a cancellation for it
+	exclusive     bool        // its mode, resolved on arrival: Exclusive, or else Concurrent
 
 	// Guarded by conn.mu.
 	started, cancelled, released, finished bool
@@ -182,12 +182,9 @@ func (c *Conn) accept(req Request, batch *batchReply) {
 		return
 	}
 	in := &inbound{conn: c, req: req}
-	in.mode = c.modeOf(&in.req) // not &req: that would move req to the heap too
+	in.exclusive = c.modeOf(&in.req) == Exclusive // not &req: that would move req to the heap too
 	if req.ID.IsValid() {
 		in.batch = batch
-	}
-	if req.ID.IsValid() {
-		in.key = req.ID.key()
 	}
 	c.mu.Lock()
 	if c.state != open {
@@ -245,7 +242,7 @@ func (c *Conn) startableLocked(out []*inbound) []*inbound {
 	for len(c.queue) > 0 && c.state <= draining && !c.exclusive {
 		in := c.queue[0]
 		if !in.cancelled {
-			if in.mode == Exclusive && c.ordered > 0 || c.ordered >= c.cfg.maxConcurrent {
+			if in.exclusive && c.ordered > 0 || c.ordered >= c.cfg.maxConcurrent {
 				break
 			}
 			in.started = true
@@ -256,7 +253,7 @@ func (c *Conn) startableLocked(out []*inbound) []*inbound {
 			c.running = in
 			c.ordered++
 			c.active++
-			c.exclusive = in.mode == Exclusive
+			c.exclusive = in.exclusive
 			out = append(out, in)
 		}
 		c.queue[0] = nil
@@ -273,7 +270,7 @@ func (c *Conn) startableLocked(out []*inbound) []*inbound {
 func (c *Conn) releaseLocked(in *inbound) {
 	in.released = true
 	c.ordered--
-	if in.mode == Exclusive {
+	if in.exclusive {
 		c.exclusive = false
 	}
 }
