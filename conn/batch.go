@@ -53,9 +53,9 @@ func (c *Conn) receiveBatch(body []byte) {
 		case msgResponse:
 			c.deliver(&it.env)
 		case msgRequest:
-			c.accept(it.req, b)
+			c.accept(it.req, b, len(body))
 		case msgNotification:
-			c.accept(it.req, nil)
+			c.accept(it.req, nil, len(body))
 		}
 	}
 }

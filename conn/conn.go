@@ -46,6 +46,9 @@ type Conn struct {
 	methods     methodNames
 	reuseReader framing.ReuseReader
 	readBuf     []byte
+	// slab holds the records not yet used of the last slab (see
+	// newInbound); the read path owns it.
+	slab []inbound
 
 	// idle hands a job to a worker that waits for one; idlers counts them
 	// (see worker, in dispatch.go).
@@ -338,7 +341,7 @@ func (c *Conn) receive(body []byte) (kept bool) {
 		c.deliver(&env)
 		return true
 	default:
-		c.accept(req, nil)
+		c.accept(req, nil, len(body))
 		return req.Params != nil // the ID and the method are strings of their own
 	}
 }
