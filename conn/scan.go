@@ -130,16 +130,18 @@ const (
 )
 
 // special marks the bytes of w that are a quote, a backslash or a control
-// character: exactly the bytes that plain does not mark. It ORs the classic
-// tricks "has a byte less than n" ((x-n)&^x, per byte, for n <= 0x80) and
-// "has a zero byte" (the same with n = 1, applied to w XOR the byte sought).
-// A byte >= 0x80, as in UTF-8, never sets a high bit. A borrow can mark a
-// byte above one that is truly marked, never below, so the lowest mark is
-// exact: it is where the scan must look.
+// character: exactly the bytes that plain does not mark. It is the classic
+// "has a byte less than n" test, (x-n) & ^x, per byte: x-0x20 for control
+// characters, and x-1 on w XOR the byte sought for the quote and the
+// backslash (which makes that byte zero). All three share the ^x part,
+// since XOR with a byte below 0x80 keeps the high bit: a byte >= 0x80, as in
+// UTF-8, is never marked. A borrow can mark a byte above one that is truly
+// marked, never below, so the lowest mark is exact: it is where the scan
+// must look.
 func special(w uint64) uint64 {
 	q := w ^ (ones * '"')  // a zero byte where w has a quote
 	b := w ^ (ones * '\\') // a zero byte where w has a backslash
-	return ((w-ones*0x20)&^w | (q-ones)&^q | (b-ones)&^b) & highs
+	return ((q - ones) | (b - ones) | (w - ones*0x20)) &^ w & highs
 }
 
 // skipPlain returns the index of the first byte at or after i that plain
