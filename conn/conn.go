@@ -47,8 +47,10 @@ type Conn struct {
 	reuseReader framing.ReuseReader
 	readBuf     []byte
 	// slab holds the records not yet used of the last slab (see
-	// newInbound); the read path owns it.
-	slab []inbound
+	// newInbound); the read path owns it, and room: what hasRoom answered
+	// when accept queued the message last read, if roomSeen.
+	slab           []inbound
+	room, roomSeen bool
 
 	// idle hands a job to a worker that waits for one; idlers counts them
 	// (see worker, in dispatch.go).
@@ -262,6 +264,7 @@ func (c *Conn) readAll() (in *inbound, hold bool, err error) {
 		// waitForRoom does, without waiting: it must not wait for handlers
 		// that have not been started.)
 		for burst := 1; ; burst++ {
+			c.roomSeen = false
 			body, err := c.readMessage()
 			switch {
 			case err == nil:
@@ -276,7 +279,7 @@ func (c *Conn) readAll() (in *inbound, hold bool, err error) {
 				}
 				return nil, false, err
 			}
-			if burst == maxBurst || c.buffered == nil || !c.buffered.MessageBuffered() || !c.hasRoom() {
+			if burst == maxBurst || c.buffered == nil || !c.buffered.MessageBuffered() || !c.roomAfterRead() {
 				break
 			}
 		}
@@ -483,6 +486,16 @@ func (c *Conn) roomLocked() bool {
 // overflowFactor is how far past its limit the queue may grow while a call
 // of ours awaits its reply (see waitForRoom).
 const overflowFactor = 8
+
+// roomAfterRead is hasRoom after a message has been read: accept, which
+// takes the lock anyway, has found the answer for the message it queued.
+func (c *Conn) roomAfterRead() bool {
+	if c.roomSeen {
+		c.roomSeen = false
+		return c.room
+	}
+	return c.hasRoom()
+}
 
 // hasRoom reports, without waiting, what waitForRoom would: whether the
 // connection is open with room in the queue and the outbox.

@@ -194,6 +194,7 @@ func (c *Conn) accept(req Request, batch *batchReply, size int) {
 		return
 	}
 	c.queue = append(c.queue, in)
+	c.room, c.roomSeen = c.roomLocked(), true
 	c.mu.Unlock()
 }
 
