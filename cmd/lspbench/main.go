@@ -63,7 +63,7 @@ func main() {
 		quick   = flag.Bool("quick", false, "one short round (sizes cut down; -rounds still applies if set)")
 		serve   = flag.String("serve", "", "serve instead of measuring: floor or sourcegraph, on stdin/stdout")
 		lspkit  = flag.String("lspkit", "", "the lspkit binary to measure (default: build ./cmd/lspkit)")
-		servers = flag.String("servers", "floor,lspkit,sourcegraph", "the servers to measure, comma-separated; the floor is always measured")
+		servers = flag.String("servers", "floor,lspkit,sourcegraph", "the servers to measure, comma-separated; the floor is always measured; arith is lspkit's server in lspbench's own binary")
 		extra   = flag.String("extra", "", "more lspkit binaries to measure, as NAME=PATH,... (each runs PATH serve arith), e.g. before=/tmp/lspkit-old")
 	)
 	flag.Usage = func() {
@@ -168,6 +168,11 @@ func setUp(self, lspkitPath string, names []string) ([]server, func(), error) {
 		case "floor", "":
 		case "sourcegraph":
 			servers = append(servers, server{name: n, path: self, env: []string{serveEnv + "=sourcegraph"}})
+		case "arith":
+			// lspkit's server without the command line: the same conn and
+			// arith code in lspbench's own binary, which shows what the
+			// framework costs apart from the lspkit binary's size.
+			servers = append(servers, server{name: n, path: self, env: []string{serveEnv + "=arith"}})
 		case "lspkit":
 			if lspkitPath == "" {
 				dir, err := os.MkdirTemp("", "lspbench")
@@ -184,7 +189,7 @@ func setUp(self, lspkitPath string, names []string) ([]server, func(), error) {
 		default:
 			name, path, ok := strings.Cut(n, "=")
 			if !ok {
-				return nil, cleanup, fmt.Errorf("unknown server %q (want floor, lspkit, sourcegraph or NAME=PATH)", n)
+				return nil, cleanup, fmt.Errorf("unknown server %q (want floor, lspkit, sourcegraph, arith or NAME=PATH)", n)
 			}
 			servers = append(servers, server{name: name, path: path, args: []string{"serve", "arith"}})
 		}
