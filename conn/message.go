@@ -125,9 +125,16 @@ func (env *envelope) parse(data []byte) error {
 		return err
 	}
 	env.object = true
-	i = skipSpace(data, i+1)
-	if i < len(data) && data[i] == '}' {
-		return trailing(data, i+1)
+	if i == 0 && len(data) > len(versionMember) && string(data[:len(versionMember)]) == versionMember {
+		// How nearly every sender starts: the version member, without
+		// white space, and another member after it.
+		env.version = data[len(`{"jsonrpc":`) : len(versionMember)-1 : len(versionMember)-1]
+		i = skipSpace(data, len(versionMember))
+	} else {
+		i = skipSpace(data, i+1)
+		if i < len(data) && data[i] == '}' {
+			return trailing(data, i+1)
+		}
 	}
 	for {
 		if i >= len(data) || data[i] != '"' {
@@ -162,6 +169,10 @@ func (env *envelope) parse(data []byte) error {
 	}
 }
 
+// versionMember is how a message starts that puts the version first, as
+// nearly every sender does: parse takes it in one compare.
+const versionMember = `{"jsonrpc":"2.0",`
+
 // scanKey reads the member name that starts at data[i] and returns it,
 // decoded, and the index just after it. Names almost never hold escapes:
 // one that has none is the bytes between its quotes.
@@ -178,19 +189,29 @@ func scanKey(data []byte, i int) (key []byte, end int, err error) {
 // set records one member; unknown members are ignored, and a repeated
 // member's last value wins, as with encoding/json.
 func (env *envelope) set(key, value []byte) {
-	switch string(key) {
-	case "jsonrpc":
-		env.version = value
-	case "method":
-		env.method = value
-	case "id":
-		env.id, env.hasID = value, true
-	case "params":
-		env.params = value
-	case "result":
-		env.result = value
-	case "error":
-		env.err = value
+	// By length first: then each compare is of a few bytes, inline.
+	switch len(key) {
+	case 2:
+		if string(key) == "id" {
+			env.id, env.hasID = value, true
+		}
+	case 5:
+		if string(key) == "error" {
+			env.err = value
+		}
+	case 6:
+		switch string(key) {
+		case "method":
+			env.method = value
+		case "params":
+			env.params = value
+		case "result":
+			env.result = value
+		}
+	case 7:
+		if string(key) == "jsonrpc" {
+			env.version = value
+		}
 	}
 }
 
