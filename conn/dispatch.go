@@ -15,7 +15,8 @@ import (
 // inbound is one received request or notification, from arrival to reply.
 // While its handler runs it is also the handler's context, which carries
 // the connection and the message (see FromContext and Release). Every
-// message allocates one, so its fields are laid out to fit 128 bytes.
+// message takes one (see newInbound), so its fields are laid out to fit
+// 128 bytes.
 type inbound struct {
 	conn  *Conn
 	req   Request
