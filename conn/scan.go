@@ -88,7 +88,22 @@ func skipValue(data []byte, i, depth int) (int, error) {
 	}
 	switch c := data[i]; {
 	case c == '"':
+		// Most strings hold no escape: the first byte that needs a look
+		// is the closing quote.
+		if j := skipPlain(data, i+1); j < len(data) && data[j] == '"' {
+			return j + 1, nil
+		}
 		return skipString(data, i)
+	case c >= '1' && c <= '9':
+		// Most numbers are small integers: digits, then a delimiter.
+		j := i + 1
+		for j < len(data) && isDigit(data[j]) {
+			j++
+		}
+		if j == len(data) || data[j] != '.' && data[j] != 'e' && data[j] != 'E' {
+			return j, nil
+		}
+		return skipNumber(data, i)
 	case c == '{':
 		return skipObject(data, i, depth+1)
 	case c == '[':
@@ -291,7 +306,9 @@ func skipObject(data []byte, i, depth int) (int, error) {
 			return i, &errSyntax{i, "expected object key"}
 		}
 		var err error
-		if i, err = skipString(data, i); err != nil {
+		if j := skipPlain(data, i+1); j < len(data) && data[j] == '"' {
+			i = j + 1 // a name without escapes, as nearly all are
+		} else if i, err = skipString(data, i); err != nil {
 			return i, err
 		}
 		i = skipSpace(data, i)
