@@ -2,10 +2,11 @@ package conn
 
 import "testing"
 
-// TestSkipPlain checks the eight-at-a-time scan against the byte-wise
+// TestSkipPlain checks the word-at-a-time scan against the byte-wise
 // definition (plain): every byte value, at every place in a word and past
-// it, after plain bytes of every kind (ASCII, UTF-8, bytes that make the
-// word arithmetic borrow), and with a second special byte after the first.
+// it, in short strings and long ones, after plain bytes of every kind
+// (ASCII, UTF-8, bytes that make the word arithmetic borrow), and with a
+// second special byte after the first.
 func TestSkipPlain(t *testing.T) {
 	fillers := []struct {
 		name string
@@ -14,8 +15,8 @@ func TestSkipPlain(t *testing.T) {
 	for _, f := range fillers {
 		t.Run(f.name, func(t *testing.T) {
 			for c := range 256 {
-				for at := range 20 {
-					data := make([]byte, 24)
+				for at := range 100 { // past 32 bytes too, where long strings go 32 at a time
+					data := make([]byte, 104)
 					for i := range data {
 						data[i] = f.b
 					}
