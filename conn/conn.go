@@ -269,7 +269,7 @@ func (c *Conn) readAll() (in *inbound, hold bool, err error) {
 			switch {
 			case err == nil:
 				if !c.receive(body) {
-					c.keepSpare(body)
+					c.keepReadBuf(body)
 				}
 			case isFramingError(err):
 				c.refuse(err)
@@ -300,13 +300,13 @@ func (c *Conn) readMessage() ([]byte, error) {
 	return c.reuseReader.ReadMessageInto(buf)
 }
 
-// maxSpare bounds readBuf: a small message's buffer is worth keeping, a
+// maxReadBuf bounds readBuf: a small message's buffer is worth keeping, a
 // large one is not worth pinning.
-const maxSpare = 4 << 10
+const maxReadBuf = 4 << 10
 
-// keepSpare keeps body, which nothing refers to any more, for the next read.
-func (c *Conn) keepSpare(body []byte) {
-	if cap(body) <= maxSpare {
+// keepReadBuf keeps body, which nothing refers to any more, for the next read.
+func (c *Conn) keepReadBuf(body []byte) {
+	if cap(body) <= maxReadBuf {
 		c.readBuf = body[:0]
 	}
 }
