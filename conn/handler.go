@@ -72,4 +72,3 @@ type modal struct {
 }
 
 func (h modal) Mode(*Request) Mode { return h.mode }
-

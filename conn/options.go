@@ -11,8 +11,8 @@ import (
 type Option func(*config)
 
 type config struct {
-	framer        framing.Framer
-	logger        *slog.Logger
+	framer         framing.Framer
+	logger         *slog.Logger
 	maxConcurrency int
 	maxRunning     int
 	queueLimit     int

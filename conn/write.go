@@ -92,4 +92,3 @@ type writeError struct{ err error }
 
 func (e *writeError) Error() string { return "conn: write: " + e.err.Error() }
 func (e *writeError) Unwrap() error { return e.err }
-
