@@ -3,7 +3,6 @@ package framing
 import (
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"sync"
 )
@@ -82,13 +81,8 @@ const (
 
 // String returns the name of the kind, e.g. "TooLarge".
 func (k ErrorKind) String() string {
-	switch k {
-	case TooLarge:
-		return "TooLarge"
-	case BadHeader:
-		return "BadHeader"
-	case BadCharset:
-		return "BadCharset"
+	if names := [...]string{TooLarge: "TooLarge", BadHeader: "BadHeader", BadCharset: "BadCharset"}; k > 0 && int(k) < len(names) {
+		return names[k]
 	}
 	return "ErrorKind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -176,8 +170,7 @@ const readBufferSize = 64 << 10
 // writer is the Writer of both framings; frame appends one framed body to a
 // buffer, or says why body cannot be framed.
 type writer struct {
-	frame    func(dst, body []byte) ([]byte, error)
-	overhead int // the most bytes frame adds to a body
+	frame func(dst, body []byte) ([]byte, error)
 
 	mu      sync.Mutex // held for a whole write: frames never interleave
 	w       io.Writer
@@ -193,10 +186,6 @@ func (w *writer) WriteMessages(bodies [][]byte) error {
 	if len(bodies) == 0 {
 		return nil
 	}
-	size := 0
-	for _, b := range bodies {
-		size += len(b) + w.overhead
-	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.broken != nil {
@@ -204,7 +193,7 @@ func (w *writer) WriteMessages(bodies [][]byte) error {
 	}
 	p := w.scratch.get()
 	defer w.scratch.put(p)
-	buf := slices.Grow((*p)[:0], size)
+	buf := (*p)[:0]
 	for _, b := range bodies {
 		var err error
 		if buf, err = w.frame(buf, b); err != nil {

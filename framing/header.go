@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // Header returns the Framer of the LSP base protocol: every message is
@@ -23,7 +24,7 @@ func (f headerFramer) NewReader(r io.Reader) Reader {
 }
 
 func (f headerFramer) NewWriter(w io.Writer) Writer {
-	return &writer{w: w, frame: appendHeaderFrame, overhead: len("Content-Length: \r\n\r\n") + 19}
+	return &writer{w: w, frame: appendHeaderFrame}
 }
 
 // appendHeaderFrame appends body, behind its header block, to dst.
@@ -289,51 +290,60 @@ func parseLength(v []byte) (n int64, ok bool) {
 func checkCharset(v []byte) (raw []byte, ok bool) {
 	_, params, _ := bytes.Cut(v, []byte(";"))
 	for len(params) > 0 {
-		end := bytes.IndexAny(params, "=;")
-		if end < 0 {
-			break // a last parameter without a value
-		}
-		if params[end] == ';' { // a parameter without a value
-			params = params[end+1:]
-			continue
-		}
-		name := trimOWS(params[:end])
-		var val []byte
-		val, raw, params = paramValue(trimOWS(params[end+1:]))
-		if equalFold(name, "charset") && !equalFold(val, "utf-8") && !equalFold(val, "utf8") {
-			return raw, false
+		var param []byte
+		param, params = cutParam(params)
+		name, raw, hasValue := bytes.Cut(param, []byte("="))
+		if raw = trimOWS(raw); hasValue && equalFold(trimOWS(name), "charset") {
+			if val := unquote(raw); !equalFold(val, "utf-8") && !equalFold(val, "utf8") {
+				return raw, false
+			}
 		}
 	}
 	return nil, true
 }
 
-// paramValue splits a media type parameter's value, a token or a quoted
-// string, from the parameters after it. val is the value unquoted, raw as it
-// appeared.
-func paramValue(v []byte) (val, raw, rest []byte) {
-	if len(v) == 0 || v[0] != '"' {
-		raw, rest, _ = bytes.Cut(v, []byte(";"))
-		raw = trimOWS(raw)
-		return raw, raw, rest
-	}
-	for i := 1; i < len(v); i++ {
-		switch c := v[i]; {
-		case c == '"':
-			_, rest, _ = bytes.Cut(v[i+1:], []byte(";"))
-			return val, v[:i+1], rest
-		case c == '\\' && i+1 < len(v):
+// cutParam cuts media type parameters at the first ";" outside a quoted
+// string.
+func cutParam(params []byte) (param, rest []byte) {
+	quoted := false
+	for i := 0; i < len(params); i++ {
+		switch c := params[i]; {
+		case c == '\\' && quoted:
 			i++
-			val = append(val, v[i])
-		default:
-			val = append(val, c)
+		case c == '"':
+			quoted = !quoted
+		case c == ';' && !quoted:
+			return params[:i], params[i+1:]
 		}
 	}
-	return val, v, nil // no closing quote
+	return params, nil
+}
+
+// unquote returns the value of a quoted string (without a closing quote, up
+// to the end), or v as is if it is not quoted.
+func unquote(v []byte) []byte {
+	if len(v) == 0 || v[0] != '"' {
+		return v
+	}
+	var val []byte
+	for i := 1; i < len(v) && v[i] != '"'; i++ {
+		if v[i] == '\\' && i+1 < len(v) {
+			i++
+		}
+		val = append(val, v[i])
+	}
+	return val
 }
 
 // trimOWS trims spaces and tabs at both ends of b.
 func trimOWS(b []byte) []byte {
-	return bytes.Trim(b, " \t")
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
 }
 
 // equalFold reports whether b equals the lower-case ASCII string lower,
@@ -357,20 +367,9 @@ func equalFold(b []byte, lower string) bool {
 // be.
 func isToken(b []byte) bool {
 	for _, c := range b {
-		if !tokenChars[c] {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
 			return false
 		}
 	}
 	return len(b) > 0
 }
-
-// tokenChars marks the bytes allowed in an HTTP token.
-var tokenChars = func() (t [256]bool) {
-	for c := range t {
-		t[c] = '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
-	}
-	for _, c := range "!#$%&'*+-.^_`|~" {
-		t[c] = true
-	}
-	return t
-}()

@@ -46,6 +46,7 @@ func TestHeaderReader(t *testing.T) {
 		{"charset spaces", nil, "Content-Type: a/b ;  CharSet = Utf-8 ; q=1\r\nContent-Length: 1\r\n\r\nx", []outcome{M("x"), EOF}},
 		{"charset absent", nil, "Content-Type: application/json\r\nContent-Length: 1\r\n\r\nx", []outcome{M("x"), EOF}},
 		{"other params", nil, "Content-Type: a/b; foo=\"x;charset=latin1\"; bar; charset=utf8\r\nContent-Length: 1\r\n\r\nx", []outcome{M("x"), EOF}},
+		{"charset without value ignored", nil, "Content-Type: a/b; charset; x=y\r\nContent-Length: 1\r\n\r\nx", []outcome{M("x"), EOF}},
 		{"media type not checked", nil, "Content-Type: !!garbage!!\r\nContent-Length: 1\r\n\r\nx", []outcome{M("x"), EOF}},
 		{"charset latin1", nil, "Content-Type: text/plain; charset=latin1\r\nContent-Length: 5\r\n\r\nhello" + frame("next"), []outcome{E(BadCharset), M("next"), EOF}},
 		{"charset quoted latin1", nil, "Content-Type: text/plain; charset=\"ISO-8859-1\"\r\nContent-Length: 5\r\n\r\nhello" + frame("next"), []outcome{E(BadCharset), M("next"), EOF}},

@@ -23,7 +23,7 @@ func (f lineFramer) NewReader(r io.Reader) Reader {
 }
 
 func (f lineFramer) NewWriter(w io.Writer) Writer {
-	return &writer{w: w, frame: appendLineFrame, overhead: 1}
+	return &writer{w: w, frame: appendLineFrame}
 }
 
 // errBlankLine is returned for a message the line framing cannot carry.
