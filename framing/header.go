@@ -3,6 +3,7 @@ package framing
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"io"
 	"math"
 	"strconv"
@@ -69,10 +70,13 @@ func (r *headerReader) readHeader() (int64, error) {
 	var h header
 	total := 0 // bytes of the header block so far
 	for {
-		line, err := r.peekLine()
+		// A line can take what is left of the block's limit, and the buffer.
+		line, err := r.peekLine(max(1, min(r.opts.maxHeader-total, readBufferSize)))
 		switch {
-		case err == bufio.ErrBufferFull:
+		case err == errLineTooLong && len(line) == readBufferSize:
 			return 0, r.badHeader("header line longer than " + strconv.Itoa(len(line)) + " bytes: " + quoteTrunc(line))
+		case err == errLineTooLong:
+			return 0, r.badHeader("header block exceeds " + strconv.Itoa(r.opts.maxHeader) + " bytes: " + quoteTrunc(line))
 		case err == io.EOF && total == 0 && isBlank(line):
 			r.br.Discard(len(line))
 			return 0, io.EOF // between messages
@@ -116,26 +120,30 @@ func (r *headerReader) readHeader() (int64, error) {
 	}
 }
 
-// peekLine returns the next line, "\n" included, without consuming it. With
-// an error, it returns what is buffered: the line up to the end of input, or
-// a whole buffer without a "\n" (bufio.ErrBufferFull).
-func (r *headerReader) peekLine() ([]byte, error) {
+// peekLine returns the next line, "\n" included, without consuming it, if
+// it is at most n bytes long (n <= readBufferSize). Otherwise it returns the
+// first n bytes and errLineTooLong. At the end of input or on a read error,
+// it returns what is buffered and the error.
+func (r *headerReader) peekLine(n int) ([]byte, error) {
 	var err error
 	for seen := 0; ; {
-		buf, _ := r.br.Peek(r.br.Buffered())
+		buf, _ := r.br.Peek(min(r.br.Buffered(), n))
 		if i := bytes.IndexByte(buf[seen:], '\n'); i >= 0 {
 			return buf[:seen+i+1], nil
 		}
+		if len(buf) == n {
+			return buf, errLineTooLong
+		}
 		if err != nil {
 			return buf, err
-		}
-		if len(buf) == r.br.Size() {
-			return buf, bufio.ErrBufferFull
 		}
 		seen = len(buf)
 		_, err = r.br.Peek(seen + 1) // read more
 	}
 }
+
+// errLineTooLong is peekLine's error for a line over its limit.
+var errLineTooLong = errors.New("framing: line too long")
 
 // badHeader refuses the header block at the line that starts the buffered
 // input. It consumes the first byte of that line, so that the next
