@@ -375,9 +375,17 @@ func equalFold(b []byte, lower string) bool {
 // be.
 func isToken(b []byte) bool {
 	for _, c := range b {
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+		if !tokenChars[c] {
 			return false
 		}
 	}
 	return len(b) > 0
 }
+
+// tokenChars marks the bytes allowed in an HTTP token.
+var tokenChars = func() (t [256]bool) {
+	for c := range t {
+		t[c] = '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || strings.IndexByte("!#$%&'*+-.^_`|~", byte(c)) >= 0
+	}
+	return t
+}()
