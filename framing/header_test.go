@@ -151,7 +151,7 @@ func TestHeaderErrorFields(t *testing.T) {
 		{"Content-Type: a/b; charset=\"latin1\"\r\nContent-Length: 0\r\n\r\n", `"\"latin1\""`},
 		{"Content-Length: -1\r\n\r\n", `"Content-Length: -1"`},
 		{"X: 1\r\n\r\n", "missing Content-Length"},
-		{"X: " + strings.Repeat("x", 9000) + "\r\n\r\n", "header block exceeds 8192 bytes"},
+		{"X: " + strings.Repeat("x", 9000) + "\r\n\r\n", "header line over 8192 bytes"},
 		{"Content-Length: 1\r\nContent-Length: 2\r\n\r\n", "conflicting"},
 	}
 	for _, d := range details {
