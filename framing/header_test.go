@@ -102,6 +102,9 @@ func TestHeaderReader(t *testing.T) {
 		{"resync then EOF mid line", nil, "garbage\r\nmore garbage", []outcome{E(BadHeader), EOF}},
 		{"resync then EOF on prefix", nil, "garbage\r\nContent-Len", []outcome{E(BadHeader), EOF}},
 		{"binary garbage", nil, "\x00\x01\x02\xff\xfe\r\n\x00:\x00\r\n" + frame("ok"), []outcome{E(BadHeader), M("ok"), EOF}},
+		{"glued header across the buffer's end", nil, strings.Repeat("g", readBufferSize-7) + "Content-Length: 2\r\n\r\nhi" + frame("ok"), []outcome{E(BadHeader), M("hi"), M("ok"), EOF}},
+		{"glued header just before the buffer's end", nil, strings.Repeat("g", readBufferSize-15) + "Content-Length: 2\r\n\r\nhi" + frame("ok"), []outcome{E(BadHeader), M("hi"), M("ok"), EOF}},
+		{"glued header just after the buffer's end", nil, strings.Repeat("g", readBufferSize+1) + "content-length: 2\r\n\r\nhi" + frame("ok"), []outcome{E(BadHeader), M("hi"), M("ok"), EOF}},
 		{"resync onto bad header", nil, "garbage\r\nContent-Length: x\r\n\r\n" + frame("ok"), []outcome{E(BadHeader), E(BadHeader), M("ok"), EOF}},
 
 		// EOF positions
