@@ -71,8 +71,8 @@
 //     wherever it stands — a body is not followed by a line break, so after
 //     garbage the next header often starts mid-line — and reads the next
 //     header block from there. The search starts at the second byte of the
-//     line refused, so a header glued to garbage before it is found. If the
-//     input ends first, it returns io.EOF.
+//     line at which the block was refused, so a header glued to garbage
+//     before it is found. If the input ends first, it returns io.EOF.
 //   - TooLarge (Line): Size is the number of bytes seen so far; the rest of the
 //     line, if any, is discarded by the next ReadMessage, which then goes on
 //     with the next line.
