@@ -81,7 +81,7 @@ func (s *Server) Serve(ctx context.Context, rwc io.ReadWriteCloser, opts ...conn
 	st := &stream{r: fr.NewReader(rwc), w: fr.NewWriter(rwc), c: rwc, sess: ss}
 	opts = append([]conn.Option{
 		conn.WithLogger(s.logger),
-		conn.WithCancelMethod(""), // TODO(h14): conn.WithCancellation(conn.MCPCancellation()) once main has it
+		conn.WithCancellation(conn.MCPCancellation()),
 	}, opts...)
 	c := conn.NewStream(ctx, st, ss, opts...)
 	<-c.Done()
