@@ -141,14 +141,18 @@ func evaluate(ctx context.Context, call *Call, in EvaluateArgs) (EvaluateResult,
 		// JSON has no NaN or infinity, and calc reports most ways to get one.
 		return EvaluateResult{}, &ToolError{Lines: []string{"the expression has no finite value"}}
 	}
-	return EvaluateResult{Value: v, Text: lang.FormatValue(v, 10)}, nil
+	res := EvaluateResult{Value: v, Text: lang.FormatValue(v, 10)}
+	call.Log(ctx, LevelDebug, map[string]any{"expression": in.Expression, "value": res.Value})
+	return res, nil
 }
 
 // check checks a program.
 func check(ctx context.Context, call *Call, in CheckArgs) (CheckResult, error) {
 	f := lang.Parse(in.Source)
 	a := lang.Check("source.calc", f, nil)
-	return CheckResult{Diagnostics: diagnostics(f.Text, a.Diagnostics)}, nil
+	res := CheckResult{Diagnostics: diagnostics(f.Text, a.Diagnostics)}
+	call.Log(ctx, LevelInfo, map[string]any{"lines": len(f.Stmts), "diagnostics": len(res.Diagnostics)})
+	return res, nil
 }
 
 // diagnostics turns calc's diagnostics into the tools' own, with lines and

@@ -3,6 +3,7 @@ package mcp
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -85,7 +86,12 @@ func (s *Server) Serve(ctx context.Context, rwc io.ReadWriteCloser, opts ...conn
 	}, opts...)
 	c := conn.NewStream(ctx, st, ss, opts...)
 	<-c.Done()
-	return c.Err()
+	if err := c.Err(); errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("mcp: the client's input ended inside a message (a line without its newline): %w", err)
+	} else if err != nil {
+		return fmt.Errorf("mcp: %w", err)
+	}
+	return nil
 }
 
 // session is one client's session: where it stands in the lifecycle, the
