@@ -186,22 +186,26 @@ func count(ctx context.Context, call *Call, in CountArgs) (CountResult, error) {
 	delay := time.Duration(in.DelayMs) * time.Millisecond
 	t := time.NewTimer(delay)
 	defer t.Stop()
-	logger := call.Logger()
+	counted := 0
+	stopped := func() (CountResult, error) {
+		call.Logger().Info("mcp: count stopped: the call was cancelled", "counted", counted, "to", in.To, "cause", context.Cause(ctx))
+		return CountResult{}, context.Cause(ctx)
+	}
 	for i := 1; i <= in.To; i++ {
 		select {
 		case <-ctx.Done():
-			logger.Info("mcp: count stopped: the call was cancelled", "counted", i-1, "to", in.To, "cause", context.Cause(ctx))
-			return CountResult{}, context.Cause(ctx)
+			return stopped()
 		case <-t.C:
 			t.Reset(delay)
 		}
 		if err := call.Progress(ctx, float64(i), float64(in.To), fmt.Sprintf("counted %d of %d", i, in.To)); err != nil {
 			if ctx.Err() != nil {
-				logger.Info("mcp: count stopped: the call was cancelled", "counted", i-1, "to", in.To, "cause", context.Cause(ctx))
+				return stopped()
 			}
 			return CountResult{}, err
 		}
+		counted = i
 	}
-	logger.Info("mcp: count done", "counted", in.To)
-	return CountResult{Counted: in.To}, nil
+	call.Logger().Info("mcp: count done", "counted", counted)
+	return CountResult{Counted: counted}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -17,7 +18,19 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// TestMain removes the lspkit binary the end-to-end tests built, and fails
+// the run if any test left a goroutine behind.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if lspkit.dir != "" {
+		os.RemoveAll(lspkit.dir)
+	}
+	if err := goleak.Find(); err != nil && code == 0 {
+		fmt.Fprintln(os.Stderr, "goleak:", err)
+		code = 1
+	}
+	os.Exit(code)
+}
 
 // session is a client of an in-process server, speaking raw lines.
 type session struct {
