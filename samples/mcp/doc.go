@@ -59,5 +59,6 @@
 // The server's own logs go to stderr (or wherever its slog.Logger writes);
 // stdout carries only frames. What the client asks for with logging/setLevel
 // is sent to it as notifications/message, from that level up; nothing is sent
-// before it asks.
+// before it asks. Of the calc tools, evaluate logs each value at debug and
+// check each program's count of diagnostics at info.
 package mcp

@@ -90,12 +90,16 @@ func TestTypeScriptSDKClient(t *testing.T) {
 	need(t, err, "apt-get install -y nodejs npm, then npm ci --prefix samples/mcp/testdata/ts-client")
 	_, err = os.Stat(filepath.Join(dir, "node_modules", "@modelcontextprotocol", "sdk", "package.json"))
 	need(t, err, "npm ci --prefix samples/mcp/testdata/ts-client")
-	bin := lspkitBinary(t)
+	server := readmeConfig(t)
+	if server.Command != "lspkit" {
+		t.Fatalf("README.md's mcpServers runs %q, want lspkit", server.Command)
+	}
+	args, _ := json.Marshal(server.Args)
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "client.mjs")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "MCP_LSPKIT="+bin)
+	cmd.Env = append(os.Environ(), "MCP_COMMAND="+lspkitBinary(t), "MCP_ARGS="+string(args))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
@@ -257,6 +261,33 @@ func TestTypeScriptSDKClient(t *testing.T) {
 	if e := got.Exit; e.Code == nil || *e.Code != 0 || e.Signal != nil || e.Ms > 1500 {
 		t.Errorf("after close: %+v, want exit status 0 once stdin is closed, before the SDK's SIGTERM", e)
 	}
+}
+
+// mcpServer is one server of an MCP host's mcpServers configuration.
+type mcpServer struct {
+	Command string   `json:"command"`
+	Args    []string `json:"args"`
+}
+
+// readmeConfig returns the server that README.md's mcpServers configuration
+// names "calc": the end-to-end test runs what the README tells users.
+func readmeConfig(t *testing.T) mcpServer {
+	t.Helper()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, block := range strings.Split(string(readme), "```json\n")[1:] {
+		block, _, _ = strings.Cut(block, "```")
+		var cfg struct {
+			MCPServers map[string]mcpServer `json:"mcpServers"`
+		}
+		if json.Unmarshal([]byte(block), &cfg) == nil && cfg.MCPServers["calc"].Command != "" {
+			return cfg.MCPServers["calc"]
+		}
+	}
+	t.Fatal(`README.md has no json block with {"mcpServers": {"calc": …}}`)
+	panic("unreachable")
 }
 
 // The raw wire through a real process: a malformed line, an unknown method,

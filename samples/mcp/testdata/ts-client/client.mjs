@@ -1,7 +1,8 @@
 // Drives `lspkit serve mcp` with the official MCP TypeScript SDK client, as
 // an MCP host would, and prints what happened as one JSON object on stdout
-// for samples/mcp's TestTypeScriptSDKClient to check. MCP_LSPKIT is the
-// lspkit binary. Every message in and out is recorded on the way, by
+// for samples/mcp's TestTypeScriptSDKClient to check. MCP_COMMAND and
+// MCP_ARGS (a JSON array) are the server's command line, as README.md's
+// mcpServers configuration gives it. Every message in and out is recorded on the way, by
 // wrapping the transport's send and onmessage.
 import { readFileSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -15,8 +16,8 @@ const sdk = JSON.parse(readFileSync(new URL('./node_modules/@modelcontextprotoco
 out.library = `${sdk.name}@${sdk.version}`;
 
 const transport = new StdioClientTransport({
-  command: process.env.MCP_LSPKIT,
-  args: ['serve', 'mcp', '--log-level', 'info'],
+  command: process.env.MCP_COMMAND,
+  args: JSON.parse(process.env.MCP_ARGS),
   stderr: 'pipe',
 });
 let serverStderr = '';
