@@ -102,7 +102,6 @@ type session struct {
 
 	mu          sync.Mutex
 	initialized bool   // initialize has been answered: the session is open
-	ready       bool   // notifications/initialized has arrived
 	version     string // the negotiated revision, once initialized
 	client      Implementation
 	logLevel    Level // the lowest level sent to the client; levelOff until logging/setLevel
@@ -197,15 +196,13 @@ func (ss *session) initialize(ctx context.Context, p initializeParams) (*initial
 	}, nil
 }
 
-// initializedNote marks the session ready. One before initialize is
-// logged and ignored.
+// initializedNote is the client's word that the session is ready. The
+// server sends no requests, so it has nothing to wait for it; requests are
+// served from the initialize reply on, as the official Go SDK does. One
+// before initialize is logged and ignored.
 func (ss *session) initializedNote(ctx context.Context, _ json.RawMessage) error {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	if !ss.initialized {
+	if !ss.open() {
 		ss.srv.logger.Warn("mcp: notifications/initialized before initialize: ignored")
-		return nil
 	}
-	ss.ready = true
 	return nil
 }
