@@ -46,8 +46,8 @@ type processConfig struct {
 }
 
 // WithStderr sends the process's stderr to w: os.Stderr passes it through,
-// io.Discard drops it. By default it is captured, and Process.Stderr returns
-// the end of it; so it is too if cmd.Stderr was set, which then wins.
+// io.Discard drops it. Without it, stderr goes to the command's Stderr if
+// that is set, and is otherwise captured: Process.Stderr returns its end.
 func WithStderr(w io.Writer) ProcessOption { return func(c *processConfig) { c.stderr = w } }
 
 // WithStderrLimit bounds how much of a captured stderr is kept: the last n
