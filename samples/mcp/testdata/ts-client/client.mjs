@@ -82,7 +82,7 @@ try {
   const abortedProgress = [];
   const ac = new AbortController();
   let abortedAt = 0;
-  const aborted = client.callTool({ name: 'count', arguments: { to: 1000, delayMs: 20 } }, undefined, {
+  const aborted = client.callTool({ name: 'count', arguments: { to: 1000, delayMs: 50 } }, undefined, {
     signal: ac.signal,
     onprogress: (p) => {
       abortedProgress.push(p);
@@ -93,12 +93,16 @@ try {
     },
   });
   out.abortError = await aborted.then(() => 'no error', (e) => String(e));
-  await sleep(500); // 25 steps' time
+  await sleep(600); // 12 steps' time
   const req = wire.find((w) => w.dir === 'out' && w.m.method === 'tools/call' && w.m.params?.arguments?.to === 1000).m;
   out.abort = {
     requestId: req.id,
     cancelSent: wire.find((w) => w.dir === 'out' && w.m.method === 'notifications/cancelled')?.m.params ?? null,
     repliesReceived: wire.filter((w) => w.dir === 'in' && w.m.id === req.id && !w.m.method).length,
+    // every progress for the call that reached us, before and after the abort
+    // (one may have been on its way when the server got the cancellation)
+    progressOnWire: wire.filter((w) => w.dir === 'in' && w.m.method === 'notifications/progress' &&
+      w.m.params.progressToken === req.params._meta.progressToken).map((w) => w.m.params.progress),
     progressAfterAbort: wire.filter((w) => w.dir === 'in' && w.m.method === 'notifications/progress' &&
       w.m.params.progressToken === req.params._meta.progressToken && w.at > abortedAt).length,
     progressBefore: abortedProgress.length,
