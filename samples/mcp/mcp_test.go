@@ -546,3 +546,43 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// AddTool refuses what is not a tool: no name, a name taken, arguments or a
+// result that are not JSON objects.
+func TestAddToolRefuses(t *testing.T) {
+	t.Parallel()
+	type obj struct {
+		A int `json:"a"`
+	}
+	fn := func(context.Context, *mcp.Call, obj) (obj, error) { return obj{}, nil }
+	for name, add := range map[string]func(*mcp.Server){
+		"no name": func(s *mcp.Server) { mcp.AddTool(s, mcp.Tool{}, fn) },
+		"taken":   func(s *mcp.Server) { mcp.AddTool(s, mcp.Tool{Name: "t"}, fn); mcp.AddTool(s, mcp.Tool{Name: "t"}, fn) },
+		"args a string": func(s *mcp.Server) {
+			mcp.AddTool(s, mcp.Tool{Name: "t"}, func(context.Context, *mcp.Call, string) (obj, error) { return obj{}, nil })
+		},
+		"result a number": func(s *mcp.Server) {
+			mcp.AddTool(s, mcp.Tool{Name: "t"}, func(context.Context, *mcp.Call, obj) (float64, error) { return 0, nil })
+		},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: AddTool did not panic", name)
+				}
+			}()
+			add(mcp.NewServer(mcp.Implementation{Name: "x", Version: "0"}))
+		}()
+	}
+}
+
+// A null progress token asks for no progress.
+func TestNullProgressToken(t *testing.T) {
+	t.Parallel()
+	s := serve(t)
+	s.initialize("2025-11-25")
+	s.send(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"count","arguments":{"to":2,"delayMs":0},"_meta":{"progressToken":null}}}`)
+	if m := s.next(); string(m.ID) != "1" {
+		t.Errorf("%s, want the reply and no progress", m.raw)
+	}
+}

@@ -71,6 +71,9 @@ func AddTool[In, Out any](s *Server, t Tool, fn func(ctx context.Context, call *
 	if err != nil {
 		panic(fmt.Sprintf("mcp: AddTool %s: output schema: %v", t.Name, err))
 	}
+	if in.Type != "object" || out.Type != "object" {
+		panic(fmt.Sprintf("mcp: AddTool %s: arguments and result must be JSON objects (structs), not %q and %q", t.Name, in.Type, out.Type))
+	}
 	resolved, err := in.Resolve(nil)
 	if err != nil {
 		panic(fmt.Sprintf("mcp: AddTool %s: input schema: %v", t.Name, err))
@@ -221,7 +224,10 @@ func (ss *session) callTool(ctx context.Context, p callParams) (*callResult, err
 	if err := t.input.Validate(inst); err != nil {
 		return nil, invalidArgs(p.Name, err)
 	}
-	call := &Call{sess: ss, Tool: p.Name, token: p.Meta.ProgressToken}
+	call := &Call{sess: ss, Tool: p.Name}
+	if tok := p.Meta.ProgressToken; len(tok) > 0 && string(tok) != "null" {
+		call.token = tok
+	}
 	return t.handler(ctx, call, args)
 }
 
