@@ -35,7 +35,7 @@ var lspkit struct {
 }
 
 // lspkitBinary builds cmd/lspkit on first use and returns its path.
-func lspkitBinary(t *testing.T) string {
+func lspkitBinary(t testing.TB) string {
 	t.Helper()
 	lspkit.once.Do(func() {
 		lspkit.dir, lspkit.err = os.MkdirTemp("", "mcp-e2e-")
@@ -75,7 +75,7 @@ func need(t *testing.T, missing error, install string) {
 }
 
 // startServer starts `lspkit serve mcp` with args, as an MCP host does.
-func startServer(t *testing.T, args ...string) *conn.Process {
+func startServer(t testing.TB, args ...string) *conn.Process {
 	t.Helper()
 	p, err := conn.StartProcess(exec.Command(lspkitBinary(t), append([]string{"serve", "mcp"}, args...)...),
 		conn.WithStopTimeouts(5*time.Second, 2*time.Second, 2*time.Second))
@@ -386,4 +386,33 @@ func TestServeMCPExitOnStdinClose(t *testing.T) {
 		t.Errorf("Stop: %v %v, want exit status 0 after closing stdin", exit, err)
 	}
 	t.Logf("exited %v after its stdin closed", time.Since(start).Round(time.Millisecond))
+}
+
+// A tool call through the real process, as a host makes it: conn's client
+// over the pipes of `lspkit serve mcp`, one call at a time.
+func BenchmarkServeMCP(b *testing.B) {
+	p := startServer(b)
+	c := p.Connect(b.Context(), nil, conn.WithFramer(framing.Line()), conn.WithCancellation(conn.MCPCancellation()))
+	if err := c.Call(b.Context(), "initialize", map[string]any{"protocolVersion": "2025-11-25", "capabilities": map[string]any{}, "clientInfo": map[string]string{"name": "bench", "version": "1"}}, nil); err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct {
+		name   string
+		method string
+		params any
+	}{
+		{"ping", "ping", nil},
+		{"evaluate", "tools/call", map[string]any{"name": "evaluate", "arguments": map[string]string{"expression": "2*(3+4)^2"}}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				if err := c.Call(b.Context(), bc.method, bc.params, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	if exit, err := p.Stop(b.Context()); err != nil || exit.Code != 0 {
+		b.Errorf("Stop: %v %v", exit, err)
+	}
 }
