@@ -120,7 +120,7 @@ func runReplay(cmd *cobra.Command, f *replayFlags, file string, argv []string) e
 	}
 	defer srv.Release()
 	// When time is up, killing the server unblocks whatever waits on it.
-	stop := context.AfterFunc(ctx, srv.Release)
+	stop := context.AfterFunc(ctx, func() { _ = srv.Signal(os.Kill) })
 	defer stop()
 
 	r := newReplayer(rec, ign, fr, srv)
