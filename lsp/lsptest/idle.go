@@ -19,13 +19,15 @@ import (
 // the two sides (activity), and WaitIdle waits until the count is zero and
 // stays so through a round trip that flushes both directions.
 
-// idleMethod is the request WaitIdle sends the server to flush what the
-// client sent before it. No server handles it: it is answered -32601 (or
-// -32002 before initialize, -32600 after shutdown), which is all it needs.
-// Its reply proves that everything the client sent before it has been read
-// and, by conn's ordering rules (nothing overtakes a waiting message, and
-// a request starts only once the notifications before it have finished),
-// has started.
+// idleMethod is what WaitIdle sends the server to flush what the client
+// sent before, first as a notification, then as a request. No server
+// handles it: the notification is ignored, the request answered -32601
+// (or -32002 before initialize, -32600 after shutdown), which is all it
+// needs. By conn's ordering rules the notification starts only once every
+// handler before it has finished or released its place (entering the
+// middleware that counts it), and the request only once the notification
+// has finished; so the request's reply proves that everything the client
+// sent before is done or counted as running.
 const idleMethod = "$/lsptest/idle"
 
 // cancelMethod is LSP's cancellation notification, which conn handles on
@@ -151,12 +153,15 @@ func (c *Client) serverHook(dir conn.Direction, msg []byte) {
 		e := &envs[i]
 		counts := true
 		switch {
-		case dir == conn.In && e.isRequest():
-			k := key(e.ID)
-			a.requests[k]++
-			if e.Method == idleMethod {
-				a.markers[k], counts = true, false
+		case dir == conn.In && e.Method == idleMethod:
+			counts = false
+			if e.isRequest() {
+				k := key(e.ID)
+				a.requests[k]++
+				a.markers[k] = true
 			}
+		case dir == conn.In && e.isRequest():
+			a.requests[key(e.ID)]++
 		case dir == conn.In && e.isResponse():
 			if k := key(e.ID); a.calls[k] > 0 {
 				a.calls[k]--
@@ -240,8 +245,8 @@ func (c *Client) clientHook(dir conn.Direction, msg []byte) {
 //
 // It sees what goes through the connection: work the server does on
 // goroutines of its own, outside any handler, is not seen. To flush both
-// directions it sends the server a request, $/lsptest/idle, which servers
-// answer -32601, and has the server's connection send the client a
+// directions it sends the server a notification and a request,
+// $/lsptest/idle, which servers ignore and answer -32601, and has the server's connection send the client a
 // $/cancelRequest with an id that names no request, which connections
 // ignore; both show in a wire trace.
 func (c *Client) WaitIdle(ctx context.Context) error {
@@ -250,7 +255,7 @@ func (c *Client) WaitIdle(ctx context.Context) error {
 		start := c.idle.gen
 		c.mu.Unlock()
 		if err := c.flush(ctx); err != nil {
-			return err
+			return c.idleErr(err)
 		}
 		c.mu.Lock()
 		busy, gen, changed := c.idle.busy(), c.idle.gen, c.idle.changed
@@ -264,21 +269,35 @@ func (c *Client) WaitIdle(ctx context.Context) error {
 		select {
 		case <-changed:
 		case <-ctx.Done():
-			return fmt.Errorf("lsptest: waiting for the server to be idle (%s): %w", busy, ctx.Err())
+			return c.idleErr(ctx.Err())
 		case <-c.conn.Done():
-			return fmt.Errorf("lsptest: waiting for the server to be idle: %w", conn.ErrClosed)
+			return c.idleErr(conn.ErrClosed)
 		}
 	}
+}
+
+// idleErr is WaitIdle's error: err, with what was still going on.
+func (c *Client) idleErr(err error) error {
+	c.mu.Lock()
+	busy := c.idle.busy()
+	c.mu.Unlock()
+	if busy == "" {
+		return fmt.Errorf("lsptest: waiting for the server to be idle: %w", err)
+	}
+	return fmt.Errorf("lsptest: waiting for the server to be idle (%s): %w", busy, err)
 }
 
 // flush returns once everything either side sent before it has been read
 // by the other: the client's idle request has been answered, and the
 // server's marker has reached the client.
 func (c *Client) flush(ctx context.Context) error {
+	if err := c.conn.Notify(ctx, idleMethod, nil); err != nil {
+		return err
+	}
 	err := c.conn.Call(ctx, idleMethod, nil, nil)
 	var rpcErr *conn.Error
 	if err != nil && !errors.As(err, &rpcErr) {
-		return fmt.Errorf("lsptest: waiting for the server to be idle: %w", err)
+		return err
 	}
 	client := c.srv.Client() // set: the server answered
 	c.mu.Lock()
@@ -286,7 +305,7 @@ func (c *Client) flush(ctx context.Context) error {
 	n := c.idle.sent
 	c.mu.Unlock()
 	if err := client.Conn().Notify(ctx, cancelMethod, map[string]string{"id": fmt.Sprint(markerPrefix, n)}); err != nil {
-		return fmt.Errorf("lsptest: waiting for the server to be idle: %w", err)
+		return err
 	}
 	for {
 		c.mu.Lock()
@@ -298,9 +317,9 @@ func (c *Client) flush(ctx context.Context) error {
 		select {
 		case <-changed:
 		case <-ctx.Done():
-			return fmt.Errorf("lsptest: waiting for the server to be idle: %w", ctx.Err())
+			return ctx.Err()
 		case <-c.conn.Done():
-			return fmt.Errorf("lsptest: waiting for the server to be idle: %w", conn.ErrClosed)
+			return conn.ErrClosed
 		}
 	}
 }
