@@ -84,6 +84,18 @@ func (a *activity) busy() string {
 	return strings.Join(parts, ", ")
 }
 
+// decr takes one from m[k], deleting it at zero: the maps hold only what
+// is in flight.
+func decr(m map[string]int, k string) {
+	switch m[k] {
+	case 0:
+	case 1:
+		delete(m, k)
+	default:
+		m[k]--
+	}
+}
+
 func count(m map[string]int) (n int) {
 	for _, v := range m {
 		n += v
@@ -163,9 +175,7 @@ func (c *Client) serverHook(dir conn.Direction, msg []byte) {
 		case dir == conn.In && e.isRequest():
 			a.requests[key(e.ID)]++
 		case dir == conn.In && e.isResponse():
-			if k := key(e.ID); a.calls[k] > 0 {
-				a.calls[k]--
-			}
+			decr(a.calls, key(e.ID))
 		case dir == conn.Out && e.isRequest():
 			a.calls[key(e.ID)]++
 		case dir == conn.Out && e.isNotification():
@@ -176,9 +186,7 @@ func (c *Client) serverHook(dir conn.Direction, msg []byte) {
 			a.notes++
 		case dir == conn.Out && e.isResponse():
 			k := key(e.ID)
-			if a.requests[k] > 0 {
-				a.requests[k]--
-			}
+			decr(a.requests, k)
 			if a.markers[k] {
 				delete(a.markers, k)
 				counts = false
