@@ -43,7 +43,9 @@ func (s *server) publishAll(ctx context.Context) {
 	c := s.lsp.Client()
 	if s.pulls() {
 		if c.Supports("workspace.diagnostics.refreshSupport") {
-			go c.DiagnosticRefresh(context.WithoutCancel(ctx))
+			// The call gives up the handler's place while it waits (see
+			// conn.Release), so the pulls it asks for run meanwhile.
+			_ = c.DiagnosticRefresh(ctx)
 		}
 		return
 	}

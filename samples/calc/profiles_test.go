@@ -3,6 +3,7 @@ package calc_test
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -82,6 +83,56 @@ func TestProfiles(t *testing.T) {
 				if len(pushed) != 1 || pushed[0].Version == nil || *pushed[0].Version != 1 || !slices.Equal(diagStrs(pushed[0].Diagnostics), wantDiags) {
 					t.Errorf("pushed %+v, want once, version 1:\n%q", pushed, wantDiags)
 				}
+			}
+
+			// A change in an imported file changes what the importer shows:
+			// pushed again to an editor that does not pull; an editor that
+			// pulls is asked to pull again if it can be. Neovim 0.10 pulls
+			// but cannot be asked (no workspace.diagnostics.refreshSupport):
+			// it sees the change only when it pulls that document again —
+			// calc sends it nothing, which this checks and the report notes.
+			mainWS, libWS := fileURI(filepath.Join(dir, "main.calc")), fileURI(filepath.Join(dir, "lib", "consts.calc"))
+			s.open(mainWS, workspaceFiles["main.calc"])
+			s.open(libWS, workspaceFiles["lib/consts.calc"])
+			if err := c.WaitIdle(ctx); err != nil {
+				t.Fatal(err)
+			}
+			before := len(c.Messages())
+			s.edit(libWS, "let [τ] = 2", "tau")
+			if err := c.WaitIdle(ctx); err != nil {
+				t.Fatal(err)
+			}
+			undefined := s.spanStr(mainWS, "+ [τ]") + " error undefined name 'τ'"
+			var pushedMain [][]string
+			refreshed := 0
+			for _, m := range c.Messages()[before:] {
+				switch m.Method {
+				case "textDocument/publishDiagnostics":
+					var d protocol.PublishDiagnosticsParams
+					json.Unmarshal(m.Params, &d)
+					if d.URI == mainWS {
+						pushedMain = append(pushedMain, diagStrs(d.Diagnostics))
+					}
+				case "workspace/diagnostic/refresh":
+					refreshed++
+				}
+			}
+			switch pulls, canRefresh := caps.has("textDocument.diagnostic"), caps.flag("workspace.diagnostics.refreshSupport"); {
+			case !pulls:
+				if len(pushedMain) != 1 || !slices.Contains(pushedMain[0], undefined) {
+					t.Errorf("after the import changed, pushed %q for the importer, want once with %q", pushedMain, undefined)
+				}
+			case canRefresh:
+				if refreshed != 1 || len(pushedMain) != 0 {
+					t.Errorf("after the import changed: %d refreshes and %d pushes, want one refresh", refreshed, len(pushedMain))
+				}
+			default:
+				if refreshed != 0 || len(pushedMain) != 0 {
+					t.Errorf("after the import changed: %d refreshes and %d pushes to an editor that can take neither", refreshed, len(pushedMain))
+				}
+			}
+			if pulls := caps.has("textDocument.diagnostic"); pulls && !slices.Contains(s.pull(mainWS), undefined) {
+				t.Errorf("pulled %q for the importer, want %q among them", s.pull(mainWS), undefined)
 			}
 
 			// Hover, with the precision of the settings, in a format the
