@@ -10,9 +10,9 @@
 //	c.Open(ctx, "file:///a.calc", "calc", "let x = 1\nx +")
 //	diags, _ := c.Diagnostics(ctx, "file:///a.calc")
 //	hover, _ := c.Hover(ctx, &protocol.HoverParams{...})
-//	c.WaitIdle(ctx)                     // the server has nothing left to do
+//	c.WaitIdle(ctx)                         // the server has nothing left to do
 //	logs := c.Messages("window/logMessage") // everything it sent, recorded
-//	c.Shutdown(ctx) // shutdown, exit, and Serve's result
+//	c.Shutdown(ctx)                         // shutdown, exit, and Serve's result
 //
 // How the client answers the server's requests is set by options to New
 // (WithHandler, WithConfiguration, WithShowMessageRequest, …), so that it
