@@ -260,4 +260,3 @@ func agreedEncoding(offered []string) string {
 	}
 	return "utf-16"
 }
-
