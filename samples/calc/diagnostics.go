@@ -3,6 +3,7 @@ package calc
 import (
 	"context"
 
+	"github.com/lspkit/lspkit/conn"
 	"github.com/lspkit/lspkit/lsp/protocol"
 	"github.com/lspkit/lspkit/samples/calc/lang"
 )
@@ -43,8 +44,9 @@ func (s *server) publishAll(ctx context.Context) {
 	c := s.lsp.Client()
 	if s.pulls() {
 		if c.Supports("workspace.diagnostics.refreshSupport") {
-			// The call gives up the handler's place while it waits (see
-			// conn.Release), so the pulls it asks for run meanwhile.
+			// The work is done: give up the handler's place, so that the
+			// pulls the refresh asks for run while it waits for the answer.
+			conn.Release(ctx)
 			_ = c.DiagnosticRefresh(ctx)
 		}
 		return
