@@ -46,15 +46,15 @@ const markerPrefix = "lsptest/idle/"
 // request of the server awaits the client's, and every notification the
 // server sent has reached the client's handler.
 type activity struct {
-	running  int            // server handlers running (the middleware)
-	requests map[string]int // client→server requests read, not yet answered, by id
-	calls    map[string]int // server→client requests written, answer not yet read, by id
-	notes    int            // server→client notifications written, not yet through receive
-	markers  map[string]bool
-	gen      uint64        // counts every change but the flush markers'
-	marked   uint64        // the last server marker the client has read
-	sent     uint64        // the last server marker sent
-	changed  chan struct{} // closed and replaced on every change
+	running  int             // server handlers running (the middleware)
+	requests map[string]int  // client→server requests read, not yet answered, by id
+	calls    map[string]int  // server→client requests written, answer not yet read, by id
+	notes    int             // server→client notifications written, not yet through receive
+	markers  map[string]bool // ids of WaitIdle's own requests, read, not yet answered
+	gen      uint64          // counts every change but the flush markers'
+	marked   uint64          // the last server marker the client has read
+	sent     uint64          // the last server marker sent
+	changed  chan struct{}   // closed and replaced on every change
 }
 
 func newActivity() activity {
