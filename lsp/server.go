@@ -197,7 +197,13 @@ func (s *Server) Serve(ctx context.Context, rwc io.ReadWriteCloser, opts ...conn
 		})
 	}
 	mux := s.mux()
-	base := []conn.Option{conn.WithLogger(s.opts.logger), conn.WithMiddleware(whenReady, s.life.middleware)}
+	base := []conn.Option{
+		conn.WithLogger(s.opts.logger),
+		conn.WithMiddleware(whenReady, s.life.middleware),
+		// The cancellation of work in progress must reach it whatever runs,
+		// an exclusive handler that started it included.
+		conn.WithPreempt("window/workDoneProgress/cancel", conn.TypedNotification(s.works.cancel)),
+	}
 	if s.opts.wireTrace != nil {
 		base = append(base, conn.WithHook(wireTraceHook(s.opts.wireTrace)))
 	}
@@ -252,7 +258,6 @@ func (s *Server) mux() *conn.Mux {
 	}), conn.Exclusive))
 	m.Handle("exit", conn.TypedNotification(func(context.Context, json.RawMessage) error { return nil }))
 	m.Handle("$/setTrace", conn.TypedNotification(s.tracer.setTrace))
-	m.Handle("window/workDoneProgress/cancel", conn.WithMode(conn.TypedNotification(s.works.cancel), conn.Concurrent))
 	for _, method := range s.syncMethods() {
 		if _, ok := s.routes[method]; !ok {
 			s.routes[method] = nil
