@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 
 	"github.com/lspkit/lspkit/lsp"
 	"github.com/lspkit/lspkit/samples/calc"
@@ -68,16 +67,11 @@ func (f *serveFlags) serveLSP(cmd *cobra.Command, newServer func(...lsp.Option) 
 
 // lspStream opens the one stream a language server speaks on.
 func lspStream(ctx context.Context, t transport) (io.ReadWriteCloser, error) {
-	var d net.Dialer
 	switch t.kind {
 	case "stdio":
 		return stdio(), nil
 	case "socket", "pipe":
-		c, err := d.DialContext(ctx, t.network, t.addr)
-		if err != nil {
-			return nil, fmt.Errorf("--%s: %w", t.kind, err)
-		}
-		return c, nil
+		return t.dial(ctx)
 	}
 	return nil, fmt.Errorf("a language server takes one client: use --stdio, --socket or --pipe, not --%s", t.kind)
 }

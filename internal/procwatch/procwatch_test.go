@@ -49,14 +49,8 @@ type waiter struct {
 	zombie bool // whether an exited, unreaped process counts as exited
 }
 
-func waiters(t *testing.T) []waiter {
-	ws := []waiter{{name: "Wait", wait: Wait, zombie: true}}
-	if runtime.GOOS != "windows" {
-		ws = append(ws, waiter{name: "pollKill", wait: func(ctx context.Context, pid int) error {
-			return pollKill(ctx, pid, 10*time.Millisecond)
-		}})
-	}
-	return ws
+func waiters() []waiter {
+	return append([]waiter{{name: "Wait", wait: Wait, zombie: true}}, fallbacks()...)
 }
 
 // startChild starts a process that lives until it is killed: this test
@@ -93,7 +87,7 @@ func result(w waiter, ctx context.Context, pid int) <-chan error {
 const promptly = 2 * time.Second
 
 func TestWait(t *testing.T) {
-	for _, w := range waiters(t) {
+	for _, w := range waiters() {
 		t.Run(w.name, func(t *testing.T) {
 			t.Run("lives, then is killed", func(t *testing.T) {
 				child := startChild(t)
