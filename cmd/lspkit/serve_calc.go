@@ -12,7 +12,8 @@ import (
 
 // newServeCalc is `lspkit serve calc`: the calc language server, for
 // editors. It speaks LSP over one stream: stdin/stdout (the default), or the
-// editor's socket (--socket) or Unix pipe (--pipe). Its exit code follows
+// editor's socket (--socket) or pipe (--pipe: a Unix socket, or a named
+// pipe on Windows). Its exit code follows
 // the specification: 0 after shutdown and exit, 1 otherwise.
 func newServeCalc() *cobra.Command {
 	var f serveFlags
@@ -25,7 +26,8 @@ semantic tokens, inlay hints, code actions, folding and the command
 calc.evaluateWorkspace, for .calc files (languageId "calc").
 
 Editors start it as a subprocess on stdin/stdout; --socket=PORT and
---pipe=PATH connect to an editor that listens instead. --clientProcessId=PID
+--pipe=NAME (a Unix socket's path; on Windows a named pipe, \\.\pipe\NAME)
+connect to an editor that listens instead. --clientProcessId=PID
 makes it exit when the editor has died.`,
 		Example: `  lspkit serve calc
   lspkit serve calc --stdio --log-file /tmp/calc.log --log-level debug
