@@ -347,6 +347,7 @@ func TestServeClientProcessID(t *testing.T) {
 				}
 			}
 			editor.Process.Kill()
+			editor.Wait() // reaped, as an editor's parent would
 			start := time.Now()
 			if code := s.exited(t); code == 0 {
 				t.Errorf("exit status 0; want a failure that says why")
