@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
-	"time"
 
 	"github.com/lspkit/lspkit/conn"
 	"github.com/lspkit/lspkit/lsp/document"
@@ -344,14 +343,12 @@ type options struct {
 	encodings []document.Encoding
 	wireTrace io.Writer
 	clientPID int
-	pollEvery time.Duration
 }
 
 func newOptions(opts []Option) options {
 	o := options{
 		logger:    slog.Default(),
 		encodings: []document.Encoding{document.UTF8, document.UTF32, document.UTF16},
-		pollEvery: time.Second,
 	}
 	for _, f := range opts {
 		f(&o)
