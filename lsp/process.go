@@ -7,7 +7,7 @@ import "github.com/lspkit/lspkit/lsp/procwatch"
 // initialize (processId) or on the command line (--clientProcessId).
 
 // watchPID waits, without polling where the system allows (see
-// internal/procwatch), until process pid dies or Serve returns; a death is
+// lsp/procwatch), until process pid dies or Serve returns; a death is
 // reported on s.died. Only the first call starts a watch.
 func (s *Server) watchPID(pid int) {
 	s.mu.Lock()

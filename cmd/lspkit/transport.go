@@ -259,7 +259,7 @@ var errClientExited = errors.New("the client process has exited")
 
 // watchProcess returns a context that ends, with cause errClientExited,
 // once process pid has exited. The watch sleeps until then where the
-// system allows (internal/procwatch: a pidfd on Linux, which a recycled
+// system allows (lsp/procwatch: a pidfd on Linux, which a recycled
 // pid cannot fool, kqueue on macOS, the process handle on Windows). A
 // process that cannot be watched is logged, and the context then ends
 // only with ctx. stop ends the watch and waits for it.
