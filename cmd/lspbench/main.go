@@ -10,7 +10,7 @@
 // From the repository root:
 //
 //	go run ./cmd/lspbench          # everything: 3 rounds, a few minutes
-//	go run ./cmd/lspbench -quick   # one short round, under a minute
+//	go run ./cmd/lspbench -quick   # one short round, about twenty seconds
 //	go run ./cmd/lspbench -extra old=/tmp/lspkit-old   # another lspkit binary beside
 //	go run ./cmd/lspbench -extra old=library:/tmp/arithserver-old   # another library server
 //
