@@ -29,7 +29,7 @@ it, record what it says to an editor, replay a recording against it.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServe(), newDemo(), newCall(), newInspect(), newReplay(), newVersion())
+	root.AddCommand(newServe(), newDemo(), newCall(), newInspect(), newReplay(), newCheck(), newVersion())
 	return root
 }
 
