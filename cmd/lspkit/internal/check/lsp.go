@@ -58,7 +58,7 @@ func lspCatalogue() []Check {
 			Rule: Rule{Must, refCaps + " (positionEncoding)", "The position encoding the server picked from those offered by the client; if the client offered none, the only valid value is utf-16."},
 			run:  checkPositionEncoding},
 		{ID: "lsp.capabilities", Title: "every advertised capability answers a well-formed request", LSP: true,
-			Rule: Rule{Must, refCaps + "; " + refJSONRPCMust, "A request the server advertises gets a response, not method-not-found nor an internal error, and the server survives it."},
+			Rule: Rule{Must, refCaps + "; " + refJSONRPCMust, "A well-formed request the server advertises gets a response: a result, or an error that does not deny the method or the request (-32601, -32600, -32602, -32603, -32700, -32002); and the server survives it."},
 			run:  checkCapabilities, Timeout: 40 * time.Second},
 		{ID: "lsp.unadvertised", Title: "nothing the client did not advertise is sent to it", LSP: true,
 			Rule: Rule{Must, refProgress, "Servers are only allowed to use window/workDoneProgress/create (and dynamic registration, workspace/configuration, …) if the client signals support."},
@@ -372,6 +372,11 @@ func advertised(caps json.RawMessage, member string) bool {
 	return ok && string(v) != "false" && string(v) != "null"
 }
 
+// denials are the errors that a well-formed request of an advertised
+// method must not get: they say the method or the request is wrong, or that
+// the server failed.
+var denials = []int64{-32601, -32600, -32602, -32603, -32700, -32002}
+
 // openDocument opens the configured document.
 func (s *session) openDocument() {
 	s.mustSend(notification("textDocument/didOpen", map[string]any{"textDocument": map[string]any{
@@ -395,7 +400,7 @@ func (s *session) exercise() (tried []string, problems []string) {
 			if s.p.hasExited() {
 				return tried, problems
 			}
-		case e.Error != nil && !slices.Contains([]int64{-32800, -32801, -32802, -32803}, e.Error.Code):
+		case e.Error != nil && slices.Contains(denials, e.Error.Code):
 			problems = append(problems, fmt.Sprintf("%s (%s): %s", f.method, f.cap, describe(e)))
 		}
 	}
