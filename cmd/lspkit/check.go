@@ -78,7 +78,7 @@ lines of text) with --language-id (default: plaintext).`,
 	fl.StringVar(&f.jsonFile, "json", "", "also write the report as JSON to this file (- for stdout, instead of the text)")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "show the rule and the exchange of every check, passed ones too")
 	fl.BoolVar(&f.list, "list", false, "list the checks (with --lsp, the LSP ones too) and exit")
-	fl.IntVar(&f.parallel, "parallel", 0, "checks run at once (default: the number of CPUs, at least 2)")
+	fl.IntVar(&f.parallel, "parallel", 0, "checks run at once (default: the number of CPUs, at least 4)")
 	fl.StringVar(&f.languageID, "language-id", "plaintext", "with --lsp: the languageId of the document the checks open")
 	fl.StringVar(&f.document, "document", "", "with --lsp: a file whose text the checks open as the document")
 	return cmd

@@ -193,10 +193,20 @@ func checkLarge(t *T) {
 	s := t.start()
 	id, body := s.request(probeMethod, map[string]string{"text": strings.Repeat("x", 4<<20)})
 	s.mustSend(body)
-	if _, ok := s.awaitID(id, 20*time.Second); !ok {
-		t.fatalf("no response within 20s to a request of %d bytes; %s", len(body), s.exitNote())
+	// A probe behind it: once that is answered, the large one has been read.
+	probeID, probe := s.request(probeMethod, nil)
+	s.mustSend(probe)
+	_, probed := s.awaitID(probeID, 20*time.Second)
+	wait := answeredWait
+	if !probed {
+		wait = 0
 	}
-	s.probe("a large message")
+	if _, ok := s.awaitID(id, wait); !ok {
+		t.fatalf("no response to a request of %d bytes (the request after it answered: %v); %s", len(body), probed, s.exitNote())
+	}
+	if !probed {
+		t.fatalf("the request after a large one got no response within 20s; %s", s.exitNote())
+	}
 }
 
 func checkStdoutClean(t *T) {
@@ -275,13 +285,15 @@ func checkInvalidRequest(t *T) {
 		{`{"id":92,"method":"lspkit/check/probe"}`, "92", []int64{-32600}},
 	}
 	var bad []string
+	wait := probeWait
 	for _, c := range cases {
 		s.mustSend([]byte(c.body))
-		e, ok := s.awaitResponse(probeWait)
+		e, ok := s.awaitResponse(wait)
 		switch {
 		case !ok:
-			bad = append(bad, fmt.Sprintf("%s got no response within %v", c.body, probeWait))
+			bad = append(bad, fmt.Sprintf("%s got no response within %v", c.body, wait))
 			s.probe("an invalid request")
+			wait = answeredWait // it answers the probe at once: it would have answered this by now
 		case !containsCode(c.codes, e.errCode()) || !e.hasNullID() && !(c.id != "" && sameID(e.ID, json.RawMessage(c.id))):
 			bad = append(bad, fmt.Sprintf("%s got %s, not %s", c.body, describe(e), codesText(c.codes)))
 		}
@@ -320,6 +332,14 @@ func checkMethodNotFound(t *T) {
 	}
 }
 
+// answeredWait bounds the wait for an answer from a server that has just
+// shown, by answering a probe, that it answers at once.
+const answeredWait = 2 * time.Second
+
+// idleWait is how long a check waiting for many responses waits after the
+// last one came: a server that has fallen silent for that long has stopped.
+const idleWait = 2 * time.Second
+
 // quietWait is how long a check waits, after a probe's reply, for replies
 // that must not come.
 const quietWait = 300 * time.Millisecond
@@ -357,19 +377,20 @@ func checkIDs(t *T) {
 		ids = append(ids, `9007199254740993`, `1.5`, `null`)
 	}
 	var bad []string
+	wait := probeWait
 	for _, id := range ids {
 		s.mustSend(buildRequest(id, probeMethod, nil))
-		e, ok := s.awaitID(id, probeWait)
-		if !ok {
-			// Is it there under another id?
-			if other, ok2 := s.awaitResponse(200 * time.Millisecond); ok2 {
-				bad = append(bad, fmt.Sprintf("id %s came back as %s", id, other.ID))
-			} else {
-				bad = append(bad, fmt.Sprintf("id %s got no response within %v", id, probeWait))
-			}
+		if _, ok := s.awaitID(id, wait); ok {
 			continue
 		}
-		_ = e
+		// Is it there under another id?
+		if other, ok := s.awaitResponse(200 * time.Millisecond); ok {
+			bad = append(bad, fmt.Sprintf("id %s came back as %s", id, other.ID))
+		} else {
+			bad = append(bad, fmt.Sprintf("id %s got no response within %v", id, wait))
+		}
+		s.probe("a request whose id was not echoed")
+		wait = answeredWait
 	}
 	s.probe("requests with ids of every type")
 	if len(bad) > 0 {
@@ -526,7 +547,7 @@ func checkGarbage(t *T) {
 func checkInvalidUTF8(t *T) {
 	s := t.start()
 	id := s.id()
-	body := []byte(`{"jsonrpc":"2.0","id":` + id + `,"method":"lspkit/check/probe","params":{"text":"bad \xff\xfe\xc3 bytes"}}`)
+	body := []byte(`{"jsonrpc":"2.0","id":` + id + `,"method":"lspkit/check/probe","params":{"text":"bad ` + "\xff\xfe\xc3" + ` bytes"}}`)
 	s.mustSend(body)
 	if _, ok := s.awaitResponse(probeWait); !ok {
 		t.fatalf("no response within %v to a request holding invalid UTF-8; %s", probeWait, s.exitNote())
@@ -576,10 +597,10 @@ func (s *session) pipeline(n int) ([]string, chan error) {
 	return ids, done
 }
 
-// answeredAll checks that every id has exactly one response among the
-// unconsumed messages, waiting up to d.
+// answeredAll checks that every id has a response among the unconsumed
+// messages, waiting up to d, or until none has come for idleWait.
 func (s *session) answeredAll(ids []string, d time.Duration) (missing []string) {
-	s.waitCount(len(ids), d)
+	s.waitCount(len(ids), d, idleWait)
 	seen := map[string]bool{}
 	for _, body := range s.collect(0) {
 		if e, err := parseEnvelope(body); err == nil {

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -64,7 +65,7 @@ type Check struct {
 }
 
 // DefaultTimeout bounds a check that gives no timeout of its own.
-const DefaultTimeout = 15 * time.Second
+const DefaultTimeout = 30 * time.Second
 
 // probeWait bounds the wait for an answer a healthy server gives at once.
 const probeWait = 5 * time.Second
@@ -79,11 +80,11 @@ type Config struct {
 	// Framing is "header" (Content-Length, as LSP; the default) or "line"
 	// (newline-delimited JSON).
 	Framing string
-	// Only, when not empty, lists the ids of the checks to run (an id
-	// ending in ".*" or "." names a group, e.g. "jsonrpc.*").
+	// Only, when not empty, lists the checks to run: ids, groups
+	// ("jsonrpc") or prefixes ending in "*" ("jsonrpc.batch-*").
 	Only []string
 	// Parallel is how many checks run at once (default: the number of
-	// CPUs, at least 2).
+	// CPUs, at least 4: most of a check's time is spent waiting).
 	Parallel int
 	// LanguageID and Document are the document the LSP checks open
 	// (default: plaintext, a few lines of text).
@@ -172,10 +173,12 @@ func Select(cfg Config) ([]Check, error) {
 	return out, nil
 }
 
-// matchID reports whether pattern (an id, or a group as "group.*" or
-// "group") names id.
+// matchID reports whether pattern names id: an id, a group ("jsonrpc"),
+// or a prefix ending in "*" ("jsonrpc.batch-*").
 func matchID(pattern, id string) bool {
-	pattern = strings.TrimSuffix(strings.TrimSuffix(pattern, "*"), ".")
+	if prefix, ok := strings.CutSuffix(pattern, "*"); ok {
+		return strings.HasPrefix(id, prefix)
+	}
 	return id == pattern || strings.HasPrefix(id, pattern+".")
 }
 
@@ -194,7 +197,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, fmt.Errorf("framing must be header or line, not %q", cfg.Framing)
 	}
 	if cfg.Parallel <= 0 {
-		cfg.Parallel = max(2, runtime.NumCPU())
+		cfg.Parallel = max(4, runtime.NumCPU())
 	}
 	if cfg.LanguageID == "" {
 		cfg.LanguageID = "plaintext"
@@ -274,7 +277,8 @@ func runOne(ctx context.Context, cfg *Config, c Check, dir string) Result {
 		defer close(finished)
 		defer func() {
 			if r := recover(); r != nil && r != errAbort {
-				panic(r)
+				// A bug of the checker's own: one check is lost, not the run.
+				t.setVerdict(Error, fmt.Sprintf("the checker failed: %v\n%s", r, debug.Stack()))
 			}
 		}()
 		if c.Framing != "" && c.Framing != cfg.Framing {

@@ -280,9 +280,12 @@ func buildRequest(id, method string, params any) []byte {
 	return fmt.Appendf(nil, `{"jsonrpc":"2.0","id":%s,"method":%s,"params":%s}`, id, m, p)
 }
 
-// notification builds a notification body.
+// notification builds a notification body; params nil means none.
 func notification(method string, params any) []byte {
 	m, _ := json.Marshal(method)
+	if params == nil {
+		return fmt.Appendf(nil, `{"jsonrpc":"2.0","method":%s}`, m)
+	}
 	p, _ := json.Marshal(params)
 	return fmt.Appendf(nil, `{"jsonrpc":"2.0","method":%s,"params":%s}`, m, p)
 }
@@ -296,7 +299,7 @@ func (s *session) call(method string, params any, d time.Duration) (*envelope, b
 
 // awaitID waits up to d for the response with id.
 func (s *session) awaitID(id string, d time.Duration) (*envelope, bool) {
-	body, ok := s.await(d, func(e *envelope) bool { return sameID(e.ID, json.RawMessage(id)) })
+	body, ok := s.await(d, func(e *envelope) bool { return e != nil && sameID(e.ID, json.RawMessage(id)) })
 	if !ok {
 		return nil, false
 	}
@@ -345,10 +348,12 @@ func (s *session) awaitBody(d time.Duration, match func([]byte) bool) ([]byte, b
 	}
 }
 
-// waitCount waits up to d until n messages not consumed yet have come.
-func (s *session) waitCount(n int, d time.Duration) int {
+// waitCount waits up to d until n messages not consumed yet have come, or
+// until none has come for idle.
+func (s *session) waitCount(n int, d, idle time.Duration) int {
 	timer := time.NewTimer(s.t.bound(d))
 	defer timer.Stop()
+	last, lastHave := time.Now(), -1
 	for {
 		s.mu.Lock()
 		have := 0
@@ -362,13 +367,25 @@ func (s *session) waitCount(n int, d time.Duration) int {
 		if have >= n || eof {
 			return have
 		}
-		select {
-		case <-s.wake:
-		case <-timer.C:
-			return have
-		case <-s.t.ctx.Done():
+		if have != lastHave {
+			last, lastHave = time.Now(), have
+		}
+		idleLeft := idle - time.Since(last)
+		if idleLeft <= 0 {
 			return have
 		}
+		idleTimer := time.NewTimer(idleLeft)
+		select {
+		case <-s.wake:
+		case <-idleTimer.C:
+		case <-timer.C:
+			idleTimer.Stop()
+			return have
+		case <-s.t.ctx.Done():
+			idleTimer.Stop()
+			return have
+		}
+		idleTimer.Stop()
 	}
 }
 
