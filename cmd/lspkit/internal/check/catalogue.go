@@ -45,7 +45,7 @@ func Catalogue() []Check {
 			run:  checkCoalesced},
 		{ID: "framing.large", Title: "a large message (4 MiB)",
 			Rule: Rule{Must, refJSONRPCMust, "A request of 4 MiB is answered, like any other (an error is an answer)."},
-			run:  checkLarge, Timeout: 30 * time.Second},
+			run:  checkLarge},
 		{ID: "framing.stdout-clean", Title: "nothing on stdout but frames",
 			Rule: Rule{Must, refTransport, "stdout carries the protocol: every byte the server writes there belongs to a frame holding a JSON message (logs go to stderr)."},
 			run:  checkStdoutClean},
@@ -94,7 +94,7 @@ func Catalogue() []Check {
 			run:  checkDeepNesting},
 		{ID: "robust.slow-reader", Title: "a client that stops reading for a while",
 			Rule: Rule{Must, refJSONRPCMust, "When the client stops reading, the server waits (or stops reading itself): no reply is lost and it does not die."},
-			run:  checkSlowReader, Timeout: 30 * time.Second},
+			run:  checkSlowReader, Timeout: 90 * time.Second},
 
 		// Concurrency and cancellation.
 		{ID: "concurrency.pipelined", Title: "200 pipelined requests all answered",

@@ -65,7 +65,7 @@ type Check struct {
 }
 
 // DefaultTimeout bounds a check that gives no timeout of its own.
-const DefaultTimeout = 30 * time.Second
+const DefaultTimeout = 60 * time.Second
 
 // probeWait bounds the wait for an answer a healthy server gives at once.
 const probeWait = 5 * time.Second
@@ -225,6 +225,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	defer os.RemoveAll(dir)
 
+	// Starting a server is what costs CPU (a Node.js server takes a second
+	// of it); checks mostly wait. So more checks run at once than servers
+	// start at once: at most one start, up to initialized, per CPU.
+	starts := make(chan struct{}, runtime.NumCPU())
+
 	start := time.Now()
 	rep := &Report{Server: cfg.Argv, LSP: cfg.LSP, Framing: cfg.Framing, Results: make([]Result, len(checks))}
 	var (
@@ -249,7 +254,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			running = append(running, c.ID)
 			progress()
 			mu.Unlock()
-			rep.Results[i] = runOne(ctx, &cfg, c, dir)
+			rep.Results[i] = runOne(ctx, &cfg, c, dir, starts)
 			mu.Lock()
 			done++
 			running = slices.DeleteFunc(running, func(id string) bool { return id == c.ID })
@@ -263,14 +268,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 }
 
 // runOne runs one check within its timeout, and ends every process it started.
-func runOne(ctx context.Context, cfg *Config, c Check, dir string) Result {
+func runOne(ctx context.Context, cfg *Config, c Check, dir string, starts chan struct{}) Result {
 	timeout := c.Timeout
 	if timeout == 0 {
 		timeout = DefaultTimeout
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	t := &T{ctx: ctx, cfg: cfg, dir: dir, res: Result{ID: c.ID, Title: c.Title, Rule: c.Rule, Verdict: Pass}}
+	t := &T{ctx: ctx, cfg: cfg, dir: dir, starts: starts, res: Result{ID: c.ID, Title: c.Title, Rule: c.Rule, Verdict: Pass}}
 	start := time.Now()
 	finished := make(chan struct{})
 	go func() {
@@ -293,6 +298,7 @@ func runOne(ctx context.Context, cfg *Config, c Check, dir string) Result {
 	}
 	t.releaseAll() // ends waits on the processes too
 	<-finished
+	t.ready()
 	res := t.result()
 	res.Elapsed = time.Since(start)
 	return res
@@ -308,10 +314,34 @@ type T struct {
 	cfg *Config
 	dir string // a scratch directory, the servers' working directory
 
+	starts  chan struct{} // a token per server starting, shared by the run
+	holding bool          // this check holds a token of starts
+
 	mu    sync.Mutex
 	res   Result
 	procs []*process
 	set   bool // the verdict has been set by fail, skip or error
+}
+
+// starting takes a token to start a server, unless the check holds one.
+func (t *T) starting() {
+	if t.holding {
+		return
+	}
+	select {
+	case t.starts <- struct{}{}:
+		t.holding = true
+	case <-t.ctx.Done():
+	}
+}
+
+// ready gives back the check's token: its server has started (and, with
+// LSP, is initialized).
+func (t *T) ready() {
+	if t.holding {
+		<-t.starts
+		t.holding = false
+	}
 }
 
 // bound returns d, shortened so as not to pass the check's deadline.
@@ -325,18 +355,28 @@ func (t *T) bound(d time.Duration) time.Duration {
 }
 
 // start starts a fresh server process and a session with it, in the
-// configured framing; with LSP, it also initializes it.
+// configured framing; with LSP, it also initializes it, and otherwise it
+// sends it a first request.
 func (t *T) start() *session {
 	s := t.startRaw()
 	if t.cfg.LSP {
 		s.handshake(t.initParams())
+	} else {
+		// A first request, answered, shows the server up and running: the
+		// waits after it can be short, and a server that answers nothing
+		// at all is one that cannot be checked.
+		if _, ok := s.call(probeMethod, nil, initWait); !ok {
+			t.errorf("the server answered no request within %v (%s); %s", initWait, probeMethod, s.exitNote())
+		}
 	}
+	t.ready()
 	return s
 }
 
 // startRaw starts a fresh server process and a session with it, without
 // initializing it.
 func (t *T) startRaw() *session {
+	t.starting() // given back by ready, at the latest when the check ends
 	p, err := startProcess(t.cfg.Argv, t.dir)
 	if err != nil {
 		t.errorf("%v", err)
