@@ -66,7 +66,7 @@ func readmeTable(t *testing.T) map[string]map[string]Verdict {
 			if table[heads[i]] == nil {
 				table[heads[i]] = map[string]Verdict{}
 			}
-			table[heads[i]][id] = Verdict(strings.Trim(strings.Fields(cells[i]+" x")[0], "*"))
+			table[heads[i]][id] = Verdict(strings.Trim(strings.Fields(cells[i] + " x")[0], "*"))
 		}
 	}
 	if len(table) == 0 {
