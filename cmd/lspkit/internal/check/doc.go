@@ -17,4 +17,9 @@
 // (which no server has, so a healthy one answers -32601), a message built to
 // be wrong, or, with LSP, a well-formed LSP message; the server's own
 // requests are answered (null, or empty settings for workspace/configuration).
+//
+// The rules are those of the JSON-RPC 2.0 specification (JSON-RPC Working
+// Group) and of Microsoft's Language Server Protocol and its base protocol
+// (CC BY 4.0); each check's Rule.Text quotes or paraphrases the sentence it
+// checks, and Rule.Ref names the section.
 package check

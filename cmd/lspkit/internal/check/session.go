@@ -75,6 +75,10 @@ func sameID(a, b json.RawMessage) bool {
 	return bytes.Equal(a, b)
 }
 
+// maxKept bounds what a session keeps of a server's responses: no check
+// needs more, and a server that floods its stdout must not flood us.
+const maxKept = 64 << 20
+
 // session is one conversation with one server process.
 type session struct {
 	t      *T
@@ -85,6 +89,7 @@ type session struct {
 	mu       sync.Mutex
 	got      [][]byte // every message from the server that is not its own request or notification, in order
 	used     []bool   // got[i] has been consumed by a check
+	gotBytes int      // the size of what got holds, at most maxKept
 	fromSrv  []*envelope
 	junk     []string      // what on stdout was not a JSON frame
 	eof      bool          // stdout has ended
@@ -214,6 +219,11 @@ func (s *session) received(body []byte) {
 	}
 	s.t.logRecv(body)
 	s.mu.Lock()
+	if s.gotBytes += len(body); s.gotBytes > maxKept {
+		s.mu.Unlock()
+		s.addJunk(fmt.Sprintf("more than %d MiB of responses: the rest is dropped", maxKept>>20))
+		return
+	}
 	s.got = append(s.got, body)
 	s.used = append(s.used, false)
 	s.mu.Unlock()
