@@ -90,6 +90,7 @@ type session struct {
 	got      [][]byte // every message from the server that is not its own request or notification, in order
 	used     []bool   // got[i] has been consumed by a check
 	gotBytes int      // the size of what got holds, at most maxKept
+	dropping bool     // responses past maxKept are being dropped
 	fromSrv  []*envelope
 	junk     []string      // what on stdout was not a JSON frame
 	eof      bool          // stdout has ended
@@ -185,11 +186,16 @@ func (s *session) read() {
 	}
 }
 
+// maxJunk bounds the notes of what on stdout was not a frame.
+const maxJunk = 20
+
 func (s *session) addJunk(what string) {
 	s.mu.Lock()
-	s.junk = append(s.junk, what)
-	s.mu.Unlock()
-	s.t.note("stdout: " + what)
+	defer s.mu.Unlock()
+	if len(s.junk) < maxJunk {
+		s.junk = append(s.junk, what)
+		s.t.note("stdout: " + what)
+	}
 }
 
 // received sorts one message from the server: its own requests are
@@ -219,11 +225,16 @@ func (s *session) received(body []byte) {
 	}
 	s.t.logRecv(body)
 	s.mu.Lock()
-	if s.gotBytes += len(body); s.gotBytes > maxKept {
+	if s.gotBytes+len(body) > maxKept {
+		first := !s.dropping
+		s.dropping = true
 		s.mu.Unlock()
-		s.addJunk(fmt.Sprintf("more than %d MiB of responses: the rest is dropped", maxKept>>20))
+		if first {
+			s.addJunk(fmt.Sprintf("more than %d MiB of responses: the rest is dropped", maxKept>>20))
+		}
 		return
 	}
+	s.gotBytes += len(body)
 	s.got = append(s.got, body)
 	s.used = append(s.used, false)
 	s.mu.Unlock()

@@ -47,6 +47,12 @@ type server struct {
 func main() {
 	flag.Parse()
 	s := &server{out: newWriter(), cancelled: map[string]bool{}, inflight: map[string]bool{}}
+	if *defect == "flood" { // responses, 1 MiB each, without end
+		big := resultReply(json.RawMessage("1"), strings.Repeat("x", 1<<20))
+		for {
+			fmt.Fprintf(os.Stdout, "Content-Length: %d\r\n\r\n%s", len(big), big)
+		}
+	}
 	if *defect == "stdout-junk" {
 		fmt.Println("brokensrv starting") // a log line on stdout
 	}
