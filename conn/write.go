@@ -49,7 +49,7 @@ func (c *Conn) sendError(id ID, e *Error, batch *batchReply) {
 // enqueueLocked adds a message to the outbox and reports whether the
 // caller must become the writer.
 func (c *Conn) enqueueLocked(msg []byte) bool {
-	c.s.outbox = append(c.s.outbox, msg)
+	c.s.outbox.push(msg)
 	c.s.outBytes += len(msg)
 	if c.s.writing {
 		return false
@@ -63,10 +63,8 @@ func (c *Conn) enqueueLocked(msg []byte) bool {
 // so that reading ends too.
 func (c *Conn) flush() {
 	c.mu.Lock()
-	for len(c.s.outbox) > 0 {
-		msg := c.s.outbox[0]
-		c.s.outbox[0] = nil
-		c.s.outbox = c.s.outbox[1:]
+	for c.s.outbox.len() > 0 {
+		msg := c.s.outbox.pop()
 		c.mu.Unlock()
 		c.hook(Out, msg)
 		err := c.stream.WriteMessage(msg)

@@ -39,7 +39,7 @@ func newServe() *cobra.Command {
 		Example: `  lspkit serve arith
   echo '{"jsonrpc":"2.0","id":1,"method":"subtract","params":[42,23]}' | lspkit serve arith --framing line`,
 	}
-	cmd.AddCommand(newServeArith(), newServeCalc())
+	cmd.AddCommand(newServeArith(), newServeCalc(), newServeMCP())
 	return cmd
 }
 
