@@ -78,5 +78,11 @@ func lspkitBinary(t testing.TB) string {
 	return lspkitBin.get(t, "lspkit", "github.com/lspkit/lspkit/cmd/lspkit")
 }
 
-// brokenBinary is testdata/brokensrv, built once.
-func brokenBinary(t testing.TB) string { return brokenBin.get(t, "brokensrv", "./testdata/brokensrv") }
+// brokenBinary is testdata/brokensrv, built once. It is Unix-only (it
+// watches its parent with kill(2)).
+func brokenBinary(t testing.TB) string {
+	if runtime.GOOS == "windows" {
+		t.Skip("testdata/brokensrv is a Unix program")
+	}
+	return brokenBin.get(t, "brokensrv", "./testdata/brokensrv")
+}
