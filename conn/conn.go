@@ -83,9 +83,13 @@ type state struct {
 	outBytes int
 	writing  bool
 
-	// readerBusy is set while the read path runs a handler itself (see
-	// runInline).
-	readerBusy bool
+	// readerBusy is set while the read path runs a handler itself;
+	// inlineRuns counts those runs, inlineSeen is the count at the
+	// watchdog's last look, and watching is set while it is armed (see
+	// inline.go).
+	readerBusy             bool
+	inlineRuns, inlineSeen uint64
+	watching               bool
 
 	stopWatch func() bool // stops watching New's context
 
@@ -152,7 +156,7 @@ func newConn(ctx context.Context, s Stream, h Handler, cfg config) *Conn {
 		h = cfg.middleware[i](h)
 	}
 	c.handler = h
-	c.watchdog = time.AfterFunc(time.Hour, c.handOffReading)
+	c.watchdog = time.AfterFunc(time.Hour, c.watch)
 	c.watchdog.Stop()
 	c.s.inflight = make(map[string]*inbound)
 	c.s.calls = make(map[int64]chan response)
@@ -279,6 +283,7 @@ func (c *Conn) teardown(cause error) {
 		c.closeStream()
 		c.mu.Lock()
 		c.s.phase = closed
+		c.watchdog.Stop()
 		c.failCallsLocked(nil)
 		c.changedLocked()
 		c.mu.Unlock()

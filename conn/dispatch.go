@@ -182,7 +182,7 @@ func (c *Conn) accept(req Request, batch *batchReply, mayInline bool) (inline *i
 	var buf [4]*inbound
 	start := c.startableLocked(buf[:0])
 	if mayInline && len(start) == 1 && c.s.running == 1 && len(c.s.calls) == 0 {
-		c.s.readerBusy = true
+		c.startInlineLocked()
 		c.mu.Unlock()
 		return start[0]
 	}
