@@ -143,9 +143,6 @@ window/workDoneProgress/create with null).`,
 	fl.StringVar(&f.initOptions, "init-options", "", "with --lsp: initializationOptions, as JSON or @file")
 	fl.StringVar(&f.rootURI, "root-uri", "", "with --lsp: the rootUri, as a URI or a path")
 	fl.StringArrayVar(&f.folders, "workspace-folder", nil, "with --lsp: a workspace folder, as a URI or a path (repeatable)")
-	cmd.MarkFlagsOneRequired("method", "file")
-	cmd.MarkFlagsMutuallyExclusive("method", "file")
-	cmd.MarkFlagsMutuallyExclusive("params", "file")
 	return cmd
 }
 
@@ -322,6 +319,14 @@ func fileURI(s string) (string, error) {
 
 // calls returns the calls the flags ask for, checked.
 func (f *callFlags) calls(stdin io.Reader) ([]callSpec, error) {
+	switch {
+	case f.method == "" && f.file == "":
+		return nil, errors.New("give --method, or --file with the calls")
+	case f.method != "" && f.file != "":
+		return nil, errors.New("--method and --file conflict: give one")
+	case f.params != "" && f.file != "":
+		return nil, errors.New("--params and --file conflict: the file gives each call's params")
+	}
 	if f.batch && f.file == "" {
 		return nil, errors.New("--batch sends the calls of a --file")
 	}

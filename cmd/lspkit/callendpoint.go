@@ -82,7 +82,7 @@ type streamEndpoint struct {
 	name    string
 	write   func(ctx context.Context, msg []byte) error
 	closeFn func(ctx context.Context) error // ends our side
-	in      chan callIncoming                   // closed at the end of input
+	in      chan callIncoming               // closed at the end of input
 	endErr  error                           // why the input ended, once in is closed
 	srv     *serverProcess                  // the child, for stdio
 	drains  bool                            // close reads to the end of input (a child's stdout ends when it exits)
