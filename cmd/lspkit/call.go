@@ -570,7 +570,10 @@ func (s *callSession) request(ctx context.Context, title, method string, params 
 		return nil, nil
 	}
 	problems = append(problems, checkResponse(r)...)
-	if p := checkID(r.id, id); p != "" {
+	// An HTTP server may refuse a request before reading it (401, 429):
+	// an error with id null and such a status is a fair answer.
+	refused := m.status >= 400 && r.isError() && string(r.id) == "null"
+	if p := checkID(r.id, id); p != "" && !refused {
 		if s.notified && r.id != nil && string(r.id) != "null" {
 			p += " (or a notification was answered)"
 		}

@@ -26,6 +26,7 @@ import (
 type callIncoming struct {
 	body     []byte
 	problems []string // how it came: HTTP status and Content-Type, a bad frame
+	status   int      // the HTTP status, over HTTP
 }
 
 // endpoint is a server that `lspkit call` talks to.
@@ -292,7 +293,7 @@ func (e *httpEndpoint) send(ctx context.Context, msg []byte, wantReply bool) ([]
 		return problems, nil
 	}
 	e.mu.Lock()
-	e.pending = append(e.pending, callIncoming{body: body, problems: problems})
+	e.pending = append(e.pending, callIncoming{body: body, problems: problems, status: resp.StatusCode})
 	e.mu.Unlock()
 	return nil, nil
 }
