@@ -7,9 +7,12 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -19,6 +22,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lspkit/lspkit/conn"
+	"github.com/lspkit/lspkit/conn/wsrpc"
 )
 
 // goRPCHandler is a JSON-RPC 2.0 handler written the way a Go programmer
@@ -428,5 +434,45 @@ func TestCallLSPInitialize(t *testing.T) {
 		if !strings.Contains(res.stderr, want) {
 			t.Errorf("stderr does not say %q:\n%s", want, res.stderr)
 		}
+	}
+}
+
+// TestCallServerMessagesOverWS calls a WebSocket server that, while it
+// handles the call, notifies the client and calls it: both are printed as
+// they arrive, the call is answered "method not found" (no --lsp), and the
+// result still comes.
+func TestCallServerMessagesOverWS(t *testing.T) {
+	t.Parallel()
+	asked := make(chan error, 1)
+	h := wsrpc.NewHandler(func() conn.Handler {
+		m := conn.NewMux()
+		m.HandleFunc("work", func(ctx context.Context, _ *conn.Request) (any, error) {
+			c := conn.FromContext(ctx)
+			if err := c.Notify(ctx, "progress", map[string]int{"done": 50}); err != nil {
+				return nil, err
+			}
+			asked <- c.Call(ctx, "client/ask", []string{"ok?"}, nil)
+			return "finished", nil
+		})
+		return m
+	}, wsrpc.WithLogger(slog.New(slog.DiscardHandler)))
+	srv := httptest.NewServer(h)
+	defer func() { h.Close(); srv.Close() }()
+	res := execLspkit(t, "", "call", "--method", "work", "ws"+strings.TrimPrefix(srv.URL, "http"))
+	if res.code != 0 || res.stdout != "\"finished\"\n" {
+		t.Errorf("exit %d, stdout %q; stderr:\n%s", res.code, res.stdout, res.stderr)
+	}
+	for _, want := range []string{
+		`← server notification progress {"done":50}`,
+		`← server request client/ask (id 1) ["ok?"]`,
+		`→ answered client/ask with {"code":-32601,`,
+	} {
+		if !strings.Contains(res.stderr, want) {
+			t.Errorf("stderr does not say %q:\n%s", want, res.stderr)
+		}
+	}
+	var e *conn.Error
+	if err := <-asked; !errors.As(err, &e) || e.Code != conn.CodeMethodNotFound {
+		t.Errorf("the server's call got %v, want -32601", err)
 	}
 }
