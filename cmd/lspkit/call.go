@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -191,11 +192,11 @@ func runCall(cmd *cobra.Command, f *callFlags, t target) error {
 		fmt.Fprintln(stderr, "lspkit call:", err)
 		return exitCode(exitBroken)
 	}
+	if srv := childOf(ep); srv != nil {
+		defer srv.release() // no path leaves a process behind
+	}
 	s := &callSession{flags: f, ep: ep, stdout: cmd.OutOrStdout(), stderr: stderr}
 	err = s.run(ctx, calls, initParams)
-	if srv := childOf(ep); err != nil && srv != nil {
-		srv.release()
-	}
 	switch {
 	case err != nil:
 		fmt.Fprintln(stderr, "lspkit call:", err)
@@ -433,7 +434,7 @@ type callSession struct {
 func (s *callSession) run(ctx context.Context, calls []callSpec, initParams map[string]any) error {
 	err := s.calls(ctx, calls, initParams)
 	if err != nil {
-		if errors.Is(err, errNoReply) {
+		if errors.Is(err, errNoReply) || errors.Is(err, syscall.EPIPE) {
 			err = s.noReply(err)
 		}
 		s.ep.close(ctx) // what is left is not worth checking
