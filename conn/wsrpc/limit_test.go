@@ -131,7 +131,7 @@ func allocated() uint64 {
 // allocated meanwhile are a small fraction of one message), and the
 // connection goes on.
 func TestTooLargeRefusedFromHeader(t *testing.T) {
-	const limit, size, chunk = 1 << 20, 32 << 20, 256 << 10
+	const limit, size, chunk = 1 << 20, 16 << 20, 256 << 10
 	url := server(t, wsrpc.NewHandler(func() conn.Handler { return arith.New() },
 		wsrpc.WithMaxMessageSize(limit), wsrpc.WithPingInterval(0), wsrpc.WithLogger(quiet), wsrpc.WithConnOptions(conn.WithLogger(quiet))))
 	w := dialRaw(t, url)
@@ -139,6 +139,7 @@ func TestTooLargeRefusedFromHeader(t *testing.T) {
 	runtime.GC()
 	before := allocated()
 	for i := range 4 {
+		w.nc.SetDeadline(time.Now().Add(wait))
 		w.header(t, true, 1, size)
 		w.write(t, payload[:10]) // the error comes before the rest does
 		if code := errorCode(t, w.read(t)); code != conn.CodeInvalidRequest {
@@ -178,6 +179,8 @@ func TestTooLargeFragmented(t *testing.T) {
 	runtime.GC()
 	before := allocated()
 	for i := range 4 {
+		ctx, cancel := context.WithTimeout(context.Background(), wait)
+		defer cancel()
 		mw, err := ws.Writer(ctx, websocket.MessageText)
 		if err != nil {
 			t.Fatal(err)
