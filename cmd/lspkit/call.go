@@ -440,7 +440,14 @@ func (s *callSession) run(ctx context.Context, calls []callSpec, initParams map[
 		s.ep.close(ctx) // what is left is not worth checking
 		return err
 	}
-	late, err := s.ep.close(ctx)
+	var late []callIncoming
+	if _, isStream := s.ep.(*streamEndpoint); isStream && childOf(s.ep) == nil && s.notified {
+		// The last message was a notification, to a socket: give an answer
+		// to it, which would be wrong, a moment to come.
+		late = s.lateAnswers(ctx, lateGrace)
+	}
+	more, err := s.ep.close(ctx)
+	late = append(late, more...)
 	for _, m := range late {
 		if m.body != nil && isServerMsg(m.body) {
 			s.serverMessage(ctx, m.body, false)
@@ -470,6 +477,24 @@ func (s *callSession) calls(ctx context.Context, calls []callSpec, initParams ma
 		return s.shutdown(ctx)
 	}
 	return nil
+}
+
+// lateGrace is how long a socket stays open after a last notification, for
+// an answer that should not come.
+const lateGrace = 200 * time.Millisecond
+
+// lateAnswers returns what the server sends within d.
+func (s *callSession) lateAnswers(ctx context.Context, d time.Duration) []callIncoming {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var late []callIncoming
+	for {
+		m, err := s.ep.recv(ctx)
+		if err != nil {
+			return late
+		}
+		late = append(late, m)
+	}
 }
 
 // noReply explains a stream that ended while a reply was due: for a child,

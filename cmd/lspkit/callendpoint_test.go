@@ -258,9 +258,14 @@ func firstID(req []byte) string {
 	return "null"
 }
 
-// fixedTCP is a line-framed TCP server that answers every line with body,
-// ID standing for the request's id.
+// fixedTCP is a line-framed TCP server that answers every request with
+// body, ID standing for the request's id.
 func fixedTCP(t *testing.T, body string) string {
+	return fixedTCPAll(t, body, false)
+}
+
+// fixedTCPAll is fixedTCP that answers notifications too if all is true.
+func fixedTCPAll(t *testing.T, body string, all bool) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -277,7 +282,7 @@ func fixedTCP(t *testing.T, body string) string {
 				defer nc.Close()
 				sc := bufio.NewScanner(nc)
 				for sc.Scan() {
-					if firstID(sc.Bytes()) == "null" {
+					if firstID(sc.Bytes()) == "null" && !all {
 						continue // a notification
 					}
 					fmt.Fprintf(nc, "%s\n", strings.ReplaceAll(body, "ID", firstID(sc.Bytes())))
@@ -354,6 +359,9 @@ func TestCallChecksReplies(t *testing.T) {
 			"", false, exitBroken, `"id" is "1" (a string)`},
 		{"tcp: not JSON", func(t *testing.T) string { return fixedTCP(t, `hello`) },
 			"", false, exitBroken, "it is not JSON: hello"},
+		{"tcp: a notification answered", func(t *testing.T) string {
+			return fixedTCPAll(t, `{"jsonrpc":"2.0","id":null,"error":{"code":-32601,"message":"no"}}`, true)
+		}, withNotification, false, exitBroken, "a reply came that no request awaited (was a notification answered?)"},
 		// What is allowed.
 		{"error reply with a mapped status", func(t *testing.T) string {
 			return fixedHTTP(t, 404, json, `{"jsonrpc":"2.0","id":ID,"error":{"code":-32601,"message":"Method not found"}}`)
