@@ -437,6 +437,9 @@ func (s *callSession) run(ctx context.Context, calls []callSpec, initParams map[
 		if errors.Is(err, errNoReply) || errors.Is(err, syscall.EPIPE) {
 			err = s.noReply(err)
 		}
+		if srv := childOf(s.ep); srv != nil {
+			srv.release() // no waiting for a server that has failed us
+		}
 		s.ep.close(ctx) // what is left is not worth checking
 		return err
 	}

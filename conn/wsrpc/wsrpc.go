@@ -42,7 +42,6 @@
 package wsrpc
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -310,22 +309,33 @@ func (s *stream) ReadMessage() ([]byte, error) {
 		s.refused = r
 		return nil, &framing.Error{Kind: framing.TooLarge, Size: first, Limit: s.max}
 	}
-	// Read as the bytes come, never more than the limit and one byte: the
-	// buffer starts at the first frame's size, when known, and grows only
-	// as the message does.
-	var buf bytes.Buffer
-	if first > 0 {
-		buf.Grow(int(min(first+1, maxPrealloc)))
+	// Read as the bytes come, keeping no more than the limit and one byte:
+	// the buffer starts at the first frame's size, when known, and doubles
+	// as the message grows, up to that bound.
+	size := int64(512)
+	if first >= 0 {
+		size = min(first+1, maxPrealloc)
 	}
-	n, err := buf.ReadFrom(io.LimitReader(r, s.max+1))
-	if err != nil {
-		return nil, s.readError(err)
+	buf := make([]byte, 0, min(size, s.max+1))
+	for {
+		if len(buf) == cap(buf) {
+			grown := make([]byte, len(buf), min(2*int64(cap(buf)), s.max+1))
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > s.max {
+			s.refused = r
+			return nil, &framing.Error{Kind: framing.TooLarge, Size: int64(len(buf)), Limit: s.max}
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, s.readError(err)
+		}
 	}
-	if n > s.max {
-		s.refused = r
-		return nil, &framing.Error{Kind: framing.TooLarge, Size: n, Limit: s.max}
-	}
-	return buf.Bytes(), nil
 }
 
 // maxPrealloc is as much of a message as is allocated at once from its
