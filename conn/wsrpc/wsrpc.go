@@ -273,7 +273,10 @@ type stream struct {
 }
 
 func newStream(ws *websocket.Conn, cfg *config, sniffer *frameSniffer) *stream {
-	ws.SetReadLimit(-1) // ReadMessage enforces the limit and skips what is over it
+	// ReadMessage enforces the limit and skips what is over it: the
+	// library's own limit would close the connection (status 1009) on the
+	// first message over it.
+	ws.SetReadLimit(-1)
 	s := &stream{ws: ws, max: cfg.maxMessage, logger: cfg.logger, done: make(chan struct{}), sniffer: sniffer}
 	if cfg.pingInterval > 0 {
 		s.pingers.Go(func() { s.ping(cfg.pingInterval) })
