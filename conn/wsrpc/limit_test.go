@@ -165,7 +165,7 @@ func TestTooLargeRefusedFromHeader(t *testing.T) {
 // limit is passed, what is held is bounded by the limit, not by the
 // message, and the connection goes on.
 func TestTooLargeFragmented(t *testing.T) {
-	const limit, size, chunk = 256 << 10, 8 << 20, 64 << 10
+	const limit, size, chunk = 128 << 10, 4 << 20, 64 << 10
 	url := server(t, wsrpc.NewHandler(func() conn.Handler { return arith.New() },
 		wsrpc.WithMaxMessageSize(limit), wsrpc.WithPingInterval(0), wsrpc.WithLogger(quiet), wsrpc.WithConnOptions(conn.WithLogger(quiet))))
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
@@ -196,6 +196,8 @@ func TestTooLargeFragmented(t *testing.T) {
 			t.Fatalf("message %d: %s %v", i, msg, err)
 		}
 	}
+	ctx, cancel = context.WithTimeout(context.Background(), wait)
+	defer cancel()
 	if err := ws.Write(ctx, websocket.MessageText, []byte(`{"jsonrpc":"2.0","id":9,"method":"sum","params":[1,2]}`)); err != nil {
 		t.Fatal(err)
 	}
