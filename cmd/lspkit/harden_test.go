@@ -278,7 +278,7 @@ func TestServeGuards(t *testing.T) {
 	})
 	t.Run("rate limit", func(t *testing.T) {
 		t.Parallel()
-		s := startServe(t, "--http=:0", "--rate-limit=1", "--rate-burst=3")
+		s := startServe(t, "--http=:0", "--rate-limit=0.1", "--rate-burst=3")
 		url := s.announced(t)
 		var codes []int
 		for range 5 {
