@@ -9,9 +9,11 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -19,12 +21,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/lspkit/lspkit/conn"
 	"github.com/lspkit/lspkit/conn/wsrpc"
+	"github.com/lspkit/lspkit/samples/arith"
 )
 
 // goRPCHandler is a JSON-RPC 2.0 handler written the way a Go programmer
@@ -482,5 +486,37 @@ func TestCallServerMessagesOverWS(t *testing.T) {
 	var e *conn.Error
 	if err := <-asked; !errors.As(err, &e) || e.Code != conn.CodeMethodNotFound {
 		t.Errorf("the server's call got %v, want -32601", err)
+	}
+}
+
+// TestCallTLS calls https:// and wss:// servers whose certificate the
+// lspkit process trusts through SSL_CERT_FILE.
+func TestCallTLS(t *testing.T) {
+	t.Parallel()
+	if runtime.GOOS != "linux" {
+		t.Skip("SSL_CERT_FILE is read on Linux")
+	}
+	ws := wsrpc.NewHandler(func() conn.Handler { return arith.New() }, wsrpc.WithLogger(slog.New(slog.DiscardHandler)))
+	mux := http.NewServeMux()
+	mux.Handle("/rpc", goRPCHandler(""))
+	mux.Handle("/ws", ws)
+	srv := httptest.NewUnstartedServer(mux)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the untrusted handshake below is expected
+	srv.StartTLS()
+	defer func() { ws.Close(); srv.Close() }()
+	certFile := filepath.Join(t.TempDir(), "cert.pem")
+	writeTestFile(t, certFile, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})))
+	for _, url := range []string{srv.URL + "/rpc", "wss" + strings.TrimPrefix(srv.URL, "https") + "/ws"} {
+		cmd := exec.Command(lspkitBinary(t), "call", "--method", "subtract", "--params", "[42,23]", url)
+		cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+certFile)
+		out, err := cmd.Output()
+		if err != nil || string(out) != "19\n" {
+			t.Errorf("%s: %q, %v", url, out, err)
+		}
+	}
+	// Without the certificate, the failure is the connection's: exit 3.
+	res := execLspkit(t, "", "call", "--method", "subtract", "--params", "[42,23]", srv.URL+"/rpc")
+	if res.code != exitBroken || !strings.Contains(res.stderr, "certificate") {
+		t.Errorf("untrusted: exit %d, stderr %q", res.code, res.stderr)
 	}
 }
