@@ -70,13 +70,14 @@ func closedWithin(nc net.Conn, d time.Duration) bool {
 }
 
 // TestServeHTTPClosesIdleAndTrickling opens 100 keep-alive connections
-// that go idle after a request, and 50 that trickle a body a byte every
-// 200 ms: the server closes them all once --http-idle-timeout and
-// --http-body-timeout have passed. A handler that runs longer than the body
+// that go idle after a request, 50 that trickle a body a byte every 200 ms
+// and 20 that trickle header lines: the server closes them all once
+// --http-idle-timeout, --http-body-timeout and --http-header-timeout have
+// passed. A handler that runs longer than the body
 // timeout, after its body has come, still answers.
 func TestServeHTTPClosesIdleAndTrickling(t *testing.T) {
 	t.Parallel()
-	s := startServe(t, "--http=:0", "--http-idle-timeout=1s", "--http-body-timeout=1s")
+	s := startServe(t, "--http=:0", "--http-idle-timeout=1s", "--http-body-timeout=1s", "--http-header-timeout=1s")
 	host := hostOf(s.announced(t))
 	request := fmt.Sprintf("POST /rpc HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", host, len(sumBody), sumBody)
 
@@ -122,6 +123,30 @@ func TestServeHTTPClosesIdleAndTrickling(t *testing.T) {
 			}
 		})
 	}
+	var slowHeaders []net.Conn
+	for range 20 {
+		nc, err := net.Dial("tcp", host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		fmt.Fprintf(nc, "POST /rpc HTTP/1.1\r\nHost: %s\r\n", host)
+		slowHeaders = append(slowHeaders, nc)
+		wg.Go(func() {
+			tk := time.NewTicker(200 * time.Millisecond)
+			defer tk.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-tk.C:
+					if _, err := nc.Write([]byte("X-Slow: 1\r\n")); err != nil {
+						return
+					}
+				}
+			}
+		})
+	}
 	// A slow handler: its body comes at once, it runs 2 s, past the body
 	// timeout, and must still answer.
 	slow := make(chan error, 1)
@@ -151,10 +176,11 @@ func TestServeHTTPClosesIdleAndTrickling(t *testing.T) {
 		wg.Wait()
 		return int(n.Load())
 	}
-	idleClosed, trickleClosed := count(idle), count(trickle)
-	t.Logf("after %v: %d/100 idle and %d/50 trickling connections closed", time.Since(start).Round(100*time.Millisecond), idleClosed, trickleClosed)
-	if idleClosed != 100 || trickleClosed != 50 {
-		t.Errorf("%d/100 idle and %d/50 trickling connections closed within 5 s; want all", idleClosed, trickleClosed)
+	idleClosed, trickleClosed, headersClosed := count(idle), count(trickle), count(slowHeaders)
+	t.Logf("after %v: %d/100 idle, %d/50 trickling-body and %d/20 trickling-header connections closed",
+		time.Since(start).Round(100*time.Millisecond), idleClosed, trickleClosed, headersClosed)
+	if idleClosed != 100 || trickleClosed != 50 || headersClosed != 20 {
+		t.Errorf("%d/100 idle, %d/50 trickling-body and %d/20 trickling-header connections closed within 5 s; want all", idleClosed, trickleClosed, headersClosed)
 	}
 	if err := <-slow; err != nil {
 		t.Errorf("a handler running past the body timeout: %v", err)
