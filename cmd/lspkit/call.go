@@ -101,8 +101,9 @@ that names the call. With --batch they are sent as one JSON-RPC batch.
 --lsp speaks the Language Server Protocol's lifecycle around the calls:
 "initialize" and "initialized" before, "shutdown" and "exit" after. The
 initialize params are processId, rootUri null, capabilities {} and
-clientInfo, unless --init names a file of them (the params, or a whole
-recorded "initialize" request: an editor's profile) and --capabilities,
+clientInfo, unless --init names a file of them (the params, a whole
+"initialize" request, or a log of lspkit inspect, whose first initialize is
+an editor's own) and --capabilities,
 --init-options, --root-uri and --workspace-folder, which override it.
 Meanwhile the usual requests of a server to its client are answered
 blandly (workspace/configuration with nulls, client/registerCapability and
@@ -139,7 +140,7 @@ window/workDoneProgress/create with null).`,
 	fl.StringVar(&f.file, "file", "", "make the calls listed in this file (- for stdin) instead of --method")
 	fl.BoolVar(&f.batch, "batch", false, "send the calls of --file as one JSON-RPC batch")
 	fl.StringArrayVarP(&f.headers, "header", "H", nil, "an HTTP header for http(s):// and ws(s):// targets, as 'Name: value' (repeatable)")
-	fl.StringVar(&f.initFile, "init", "", "with --lsp: a JSON `file` of initialize params, or a recorded initialize request")
+	fl.StringVar(&f.initFile, "init", "", "with --lsp: a JSON `file` of initialize params, an initialize request, or an lspkit inspect log")
 	fl.StringVar(&f.caps, "capabilities", "", "with --lsp: the client capabilities, as JSON or @file")
 	fl.StringVar(&f.initOptions, "init-options", "", "with --lsp: initializationOptions, as JSON or @file")
 	fl.StringVar(&f.rootURI, "root-uri", "", "with --lsp: the rootUri, as a URI or a path")
@@ -231,20 +232,9 @@ func (f *callFlags) initializeParams() (map[string]any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("--init: %w", err)
 		}
-		var file map[string]json.RawMessage
-		if err := json.Unmarshal(data, &file); err != nil {
-			return nil, fmt.Errorf("--init %s: not a JSON object: %w", f.initFile, err)
-		}
-		if m, ok := file["method"]; ok { // a recorded request: take its params
-			if string(m) != `"initialize"` {
-				return nil, fmt.Errorf("--init %s: a request of method %s, not \"initialize\"", f.initFile, m)
-			}
-			file = nil
-			if err := json.Unmarshal(data, &struct {
-				Params *map[string]json.RawMessage `json:"params"`
-			}{&file}); err != nil || file == nil {
-				return nil, fmt.Errorf("--init %s: the request's params are not an object", f.initFile)
-			}
+		file, err := recordedInitialize(data)
+		if err != nil {
+			return nil, fmt.Errorf("--init %s: %w", f.initFile, err)
 		}
 		for k, v := range file {
 			p[k] = v
@@ -283,6 +273,49 @@ func (f *callFlags) initializeParams() (map[string]any, error) {
 		p["workspaceFolders"] = folders
 	}
 	return p, nil
+}
+
+// recordedInitialize finds initialize params in data: the params alone
+// (a JSON object), a whole "initialize" request, or a log of `lspkit
+// inspect`, whose first "initialize" request is taken — an editor's own.
+func recordedInitialize(data []byte) (map[string]json.RawMessage, error) {
+	type message struct {
+		Method string                     `json:"method"`
+		Params map[string]json.RawMessage `json:"params"`
+		Msg    json.RawMessage            `json:"msg"` // a log entry's message
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for n := 0; ; n++ {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err == io.EOF {
+			return nil, errors.New(`no "initialize" request in it`)
+		} else if err != nil {
+			return nil, fmt.Errorf("not JSON: %w", err)
+		}
+		var m message
+		if json.Unmarshal(raw, &m) != nil {
+			continue // a log line of another shape
+		}
+		if m.Msg != nil {
+			var inner message
+			if json.Unmarshal(m.Msg, &inner) == nil {
+				m = inner
+			}
+		}
+		switch {
+		case m.Method == "initialize" && m.Params != nil:
+			return m.Params, nil
+		case m.Method == "initialize":
+			return nil, errors.New(`its "initialize" request has no params object`)
+		case m.Method == "" && m.Msg == nil && n == 0 && !dec.More():
+			// The params alone.
+			var params map[string]json.RawMessage
+			if err := json.Unmarshal(raw, &params); err != nil {
+				return nil, fmt.Errorf("not a JSON object: %w", err)
+			}
+			return params, nil
+		}
+	}
 }
 
 // jsonArg reads a flag's JSON value, given inline or as @file.

@@ -182,3 +182,34 @@ func FuzzCheckReply(f *testing.F) {
 		checkID(r.id, json.RawMessage(`1`))
 	})
 }
+
+func TestRecordedInitialize(t *testing.T) {
+	for _, tc := range []struct {
+		name, data string
+		want       string // the "locale" member found, or the error
+	}{
+		{"params alone", `{"locale":"fr","capabilities":{}}`, "fr"},
+		{"a request", `{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"locale":"de"}}`, "de"},
+		{"an inspect log", `{"dir":"note","time":"t","raw":"x"}
+{"dir":"in","time":"t","msg":{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"locale":"it"}}}
+{"dir":"out","time":"t","msg":{"jsonrpc":"2.0","id":0,"result":{}}}`, "it"},
+		{"no initialize", `{"dir":"in","msg":{"jsonrpc":"2.0","method":"exit"}}
+{"dir":"in","msg":{"jsonrpc":"2.0","method":"exit"}}`, `error: no "initialize" request in it`},
+		{"another request", `{"jsonrpc":"2.0","id":0,"method":"shutdown"}`, `error: no "initialize" request in it`},
+		{"initialize without params", `{"jsonrpc":"2.0","id":0,"method":"initialize"}`, `error: its "initialize" request has no params object`},
+		{"not JSON", `{"locale":`, "error: not JSON"},
+	} {
+		p, err := recordedInitialize([]byte(tc.data))
+		got := ""
+		if err != nil {
+			got = "error: " + err.Error()
+		} else {
+			var locale string
+			json.Unmarshal(p["locale"], &locale)
+			got = locale
+		}
+		if !strings.HasPrefix(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

@@ -520,3 +520,21 @@ func TestCallTLS(t *testing.T) {
 		t.Errorf("untrusted: exit %d, stderr %q", res.code, res.stderr)
 	}
 }
+
+// TestCallLSPInitFromInspectLog records a session with lspkit inspect and
+// replays its client's initialize with --init: the editor's profile,
+// reused.
+func TestCallLSPInitFromInspectLog(t *testing.T) {
+	t.Parallel()
+	log := filepath.Join(t.TempDir(), "session.jsonl")
+	fake := fakeLSPBinary(t)
+	res := execLspkit(t, "", "call", "--lsp", "--init-options", `{"profile":"recorded"}`, "--method", "fake/config",
+		"--", lspkitBinary(t), "inspect", "--log", log, "--", fake)
+	if res.code != 0 {
+		t.Fatalf("recording: exit %d; stderr:\n%s", res.code, res.stderr)
+	}
+	res = execLspkit(t, "", "call", "--lsp", "--init", log, "--method", "fake/initializeParams", "--", fake)
+	if res.code != 0 || !strings.Contains(res.stdout, `"profile": "recorded"`) {
+		t.Errorf("exit %d, stdout %s; want the recorded initializationOptions; stderr:\n%s", res.code, res.stdout, res.stderr)
+	}
+}
