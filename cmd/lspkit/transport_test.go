@@ -49,8 +49,15 @@ var announceRE = regexp.MustCompile(`serving JSON-RPC (?:on tcp |on unix |over H
 // kills it if it still runs.
 func startServe(t *testing.T, args ...string) *served {
 	t.Helper()
+	return startServeEnv(t, nil, args...)
+}
+
+// startServeEnv is startServe with variables added to the environment.
+func startServeEnv(t *testing.T, env []string, args ...string) *served {
+	t.Helper()
 	s := &served{done: make(chan struct{}), addr: make(chan string, 1)}
 	s.cmd = exec.Command(lspkitBinary(t), append([]string{"serve", "arith"}, args...)...)
+	s.cmd.Env = append(os.Environ(), env...)
 	stderr, err := s.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -88,7 +88,9 @@ func (s *server) mux() *conn.Mux {
 		c.Notify(ctx, "window/logMessage", map[string]any{"type": 3, "message": "hello from fakelsp"})
 		c.Notify(ctx, "fake/started", map[string]any{"token": pid})
 		var config json.RawMessage
-		if err := c.Call(ctx, "workspace/configuration", map[string]any{"items": []any{map[string]string{"section": "fake"}}}, &config); err != nil {
+		// KeepPlace: the later requests (fake/config) must see the answer,
+		// so nothing after "initialized" may start before it has come.
+		if err := c.Call(conn.KeepPlace(ctx), "workspace/configuration", map[string]any{"items": []any{map[string]string{"section": "fake"}}}, &config); err != nil {
 			config, _ = json.Marshal(err.Error())
 		}
 		s.mu.Lock()
