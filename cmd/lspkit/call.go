@@ -66,7 +66,8 @@ each result as indented JSON on stdout.
 
 The server is a command line after -- (started with its stdin and stdout as
 the connection, its stderr going to ours; at the end its stdin is closed and
-it must exit with status 0), or one URL:
+it must exit by itself with status 0: one that lingers gets SIGTERM after
+5s, then SIGKILL), or one URL:
 
   http://HOST:PORT/PATH, https://...  one POST per message (-H adds headers)
   ws://HOST:PORT/PATH, wss://...      one WebSocket message per message

@@ -234,6 +234,33 @@ func TestCallLSPServerExitStatus(t *testing.T) {
 	}
 }
 
+// TestCallServerLingers: a child that does not exit once its input is
+// closed is ended the established way (SIGTERM after conn's stdin grace,
+// well before --timeout) and reported, even when it then exits with 0.
+func TestCallServerLingers(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"killed by SIGTERM", nil},
+		{"exits 0 on SIGTERM", []string{"-term-code", "0"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := execLspkit(t, `{"method":"fake/hello","notify":true}`,
+				cmdline("call", "--timeout", "25s", "--file", "-", "--", fakeLSPBinary(t), "-linger", tc.args)...)
+			if res.code != exitBroken || !strings.Contains(res.stderr, "did not exit once its input was closed") ||
+				!strings.Contains(res.stderr, "(terminated)") {
+				t.Errorf("exit %d, stderr %q", res.code, res.stderr)
+			}
+			if res.elapsed >= 20*time.Second {
+				t.Errorf("took %v: the server was not asked to terminate before --timeout", res.elapsed)
+			}
+		})
+	}
+}
+
 // writeTestFile writes a test file.
 func writeTestFile(t *testing.T, path, content string) {
 	t.Helper()
