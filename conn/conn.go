@@ -30,6 +30,10 @@ type Conn struct {
 	// methods interns method names (see methodName); only the read path
 	// uses it.
 	methods map[string]string
+	// writer is the stream's writer, and batch its scratch list of
+	// messages; only the goroutine that writes uses batch (see flush).
+	writer framing.Writer
+	batch  [][]byte
 
 	mu sync.Mutex
 	s  state // guarded by mu; changed only by the methods whose names end in Locked
@@ -129,7 +133,10 @@ func newConn(ctx context.Context, s Stream, h Handler, cfg config) *Conn {
 	if h == nil {
 		h = NewMux()
 	}
-	c := &Conn{cfg: cfg, stream: s, done: make(chan struct{}), methods: make(map[string]string)}
+	c := &Conn{cfg: cfg, stream: s, done: make(chan struct{}), methods: make(map[string]string), writer: s}
+	if fs, ok := s.(framedStream); ok {
+		c.writer = fs.Writer // a BatchWriter, if the framing's writer is one
+	}
 	c.order, _ = h.(Ordered)
 	for i := len(cfg.middleware) - 1; i >= 0; i-- {
 		h = cfg.middleware[i](h)

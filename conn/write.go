@@ -1,5 +1,7 @@
 package conn
 
+import "github.com/lspkit/lspkit/framing"
+
 // This file is the write path. Every outgoing message — replies, our calls,
 // notifications — joins one outbox, in order. Whoever finds no writer at
 // work becomes the writer and writes the outbox until it is empty; the
@@ -64,12 +66,30 @@ func (c *Conn) enqueueLocked(msg []byte) bool {
 func (c *Conn) flush() {
 	c.mu.Lock()
 	for c.s.outbox.len() > 0 {
-		msg := c.s.outbox.pop()
+		// What queued up while the last write went on goes out in one write
+		// where the framing can do that (framing.BatchWriter): under load,
+		// many replies cost one system call rather than one each. Up to
+		// maxBatchBytes: a large message goes alone rather than be copied
+		// into a larger frame.
+		batch, size := c.batch[:0], 0
+		for c.s.outbox.len() > 0 && (len(batch) == 0 || size+len(c.s.outbox.peek()) <= maxBatchBytes) {
+			msg := c.s.outbox.pop()
+			batch, size = append(batch, msg), size+len(msg)
+		}
 		c.mu.Unlock()
-		c.hook(Out, msg)
-		err := c.stream.WriteMessage(msg)
+		for _, msg := range batch {
+			c.hook(Out, msg)
+		}
+		var err error
+		if bw, ok := c.writer.(framing.BatchWriter); ok && len(batch) > 1 {
+			err = bw.WriteMessages(batch)
+		} else {
+			err = c.writer.WriteMessage(batch[0])
+		}
+		clear(batch)
+		c.batch = batch
 		c.mu.Lock()
-		c.s.outBytes -= len(msg)
+		c.s.outBytes -= size
 		c.changedLocked()
 		if err != nil {
 			if c.s.phase <= draining && c.s.err == nil {
@@ -84,6 +104,9 @@ func (c *Conn) flush() {
 	c.changedLocked()
 	c.mu.Unlock()
 }
+
+// maxBatchBytes bounds the messages written together (see flush).
+const maxBatchBytes = 64 << 10
 
 // writeError reports that the stream could not be written.
 type writeError struct{ err error }
