@@ -159,7 +159,7 @@ func checkSplit(t *T) {
 	t.note(fmt.Sprintf("written in pieces of 1 to 9 bytes, %d writes, 2ms apart", (len(frame)+4)/5))
 	for i, n := 0, 1; i < len(frame); n = n%9 + 1 {
 		end := min(i+n, len(frame))
-		if _, err := s.stdinFile().Write(frame[i:end]); err != nil {
+		if _, err := s.p.Write(frame[i:end]); err != nil {
 			t.fatalf("writing to the server: %v", err)
 		}
 		i = end
@@ -219,9 +219,9 @@ func checkStdoutClean(t *T) {
 		s.call("shutdown", nil, probeWait)
 		s.mustSend(notification("exit", nil))
 	} else {
-		s.p.closeStdin()
+		s.p.CloseStdin()
 	}
-	s.p.waitExit(3 * time.Second)
+	waitExit(s.p, 3*time.Second)
 	select { // what it wrote up to its exit, or for 3s more
 	case <-s.readDone:
 	case <-time.After(t.bound(3 * time.Second)):
@@ -502,18 +502,18 @@ func checkBatchInvalid(t *T) {
 func checkHugeLength(t *T) {
 	s := t.start()
 	s.probe("initialization")
-	pid := s.p.pid()
+	pid := s.p.Pid()
 	before, rssErr := peakRSS(pid)
 	const claim = 1 << 30
 	if err := s.write([]byte(fmt.Sprintf("Content-Length: %d\r\n\r\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"", claim))); err != nil {
 		t.fatalf("%v", err)
 	}
-	if _, err := s.stdinFile().Write(bytes.Repeat([]byte("x"), 1<<20)); err != nil {
+	if _, err := s.p.Write(bytes.Repeat([]byte("x"), 1<<20)); err != nil {
 		t.fatalf("writing 1 MiB of the body: %v; %s", err, s.exitNote())
 	}
 	t.note("then 1 MiB of the body, and a wait of 1s")
 	s.sleep(time.Second)
-	if s.p.hasExited() {
+	if hasExited(s.p) {
 		t.fatalf("the server died after a header claiming %d bytes: %s", claim, s.exitNote())
 	}
 	if rssErr != nil {
@@ -587,7 +587,7 @@ func (s *session) pipeline(n int) ([]string, chan error) {
 	done := make(chan error, 1)
 	go func() {
 		for _, c := range chunks {
-			if _, err := s.stdinFile().Write(c); err != nil {
+			if _, err := s.p.Write(c); err != nil {
 				done <- err
 				return
 			}
@@ -634,7 +634,7 @@ func checkSlowReader(t *T) {
 	ids, done := s.pipeline(n)
 	t.note("not reading for 2s")
 	s.sleep(2 * time.Second)
-	if s.p.hasExited() {
+	if hasExited(s.p) {
 		t.fatalf("the server died while its client was not reading: %s", s.exitNote())
 	}
 	s.resumeReading()

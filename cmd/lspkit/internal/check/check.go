@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lspkit/lspkit/conn"
 	"github.com/lspkit/lspkit/framing"
 )
 
@@ -319,7 +320,7 @@ type T struct {
 
 	mu    sync.Mutex
 	res   Result
-	procs []*process
+	procs []*conn.Process
 	set   bool // the verdict has been set by fail, skip or error
 }
 
@@ -379,12 +380,25 @@ func (t *T) startRaw() *session {
 	t.starting() // given back by ready, at the latest when the check ends
 	p, err := startProcess(t.cfg.Argv, t.dir)
 	if err != nil {
-		t.errorf("%v", err)
+		t.errorf("starting the server: %v", err)
 	}
 	t.mu.Lock()
 	t.procs = append(t.procs, p)
 	t.mu.Unlock()
 	return newSession(t, p, t.framer())
+}
+
+// stderrKept bounds what is kept of a server's stderr: its end, for the
+// report of a failed check.
+const stderrKept = 8 << 10
+
+// startProcess starts argv in dir, speaking on its stdin and stdout, with the
+// end of its stderr kept. Every process must end with Release.
+func startProcess(argv []string, dir string) (*conn.Process, error) {
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = dir
+	cmd.WaitDelay = time.Second // bounds how long a grandchild holding stderr open delays the reaping
+	return conn.StartProcess(cmd, conn.WithStderrLimit(stderrKept))
 }
 
 // framer is the configured framing.
@@ -403,9 +417,9 @@ func (t *T) releaseAll() {
 	t.mu.Unlock()
 	failed := t.result().Verdict != Pass
 	for _, p := range procs {
-		p.release()
+		p.Release()
 		if failed {
-			if tail := strings.TrimSpace(p.stderr.String()); tail != "" {
+			if tail := strings.TrimSpace(string(p.Stderr())); tail != "" {
 				t.mu.Lock()
 				t.res.Stderr = lastLines(tail, 10)
 				t.mu.Unlock()

@@ -201,7 +201,7 @@ const exitWait = 5 * time.Second
 // expectExit waits for the server to exit and checks its status (want < 0:
 // any status).
 func (s *session) expectExit(after string, want int) {
-	code, ok := s.p.waitExit(s.t.bound(exitWait))
+	code, ok := waitExit(s.p, s.t.bound(exitWait))
 	switch {
 	case !ok:
 		s.t.fatalf("the server was still running %v after %s", exitWait, after)
@@ -232,7 +232,7 @@ func checkEOF(t *T) {
 	s := t.start()
 	s.probe("initialization")
 	t.note("stdin closed")
-	s.p.closeStdin()
+	s.p.CloseStdin()
 	s.expectExit("the end of its stdin", -1)
 }
 
@@ -273,7 +273,7 @@ func checkDeadParent(t *T) {
 		_ = s.send(notification("initialized", map[string]any{}))
 	}
 	t.ready()
-	code, ok := s.p.waitExit(t.bound(deadParentWait))
+	code, ok := waitExit(s.p, t.bound(deadParentWait))
 	if !ok {
 		t.fatalf("the server was still running %v after initialize, whose processId %d had exited", deadParentWait, pid)
 	}
@@ -301,7 +301,7 @@ func checkPositionEncoding(t *T) {
 		if pe := r.Capabilities.PositionEncoding; pe != nil && !slices.Contains(c.valid, *pe) {
 			t.fatalf("offered %v, the server picked %q", c.offer, *pe)
 		}
-		s.p.release()
+		s.p.Release()
 	}
 }
 
@@ -411,7 +411,7 @@ func (s *session) exercise() (tried []string, problems []string) {
 		switch {
 		case !ok:
 			problems = append(problems, fmt.Sprintf("%s (%s): no response within %v; %s", f.method, f.cap, probeWait, s.exitNote()))
-			if s.p.hasExited() {
+			if hasExited(s.p) {
 				return tried, problems
 			}
 		case e.Error != nil && slices.Contains(denials, e.Error.Code):
@@ -433,7 +433,7 @@ func checkCapabilities(t *T) {
 	if len(tried) == 0 {
 		t.skipf("the server advertises no request this check knows how to send")
 	}
-	if s.p.hasExited() {
+	if hasExited(s.p) {
 		problems = append(problems, s.exitNote())
 	} else {
 		s.probe("the advertised requests")

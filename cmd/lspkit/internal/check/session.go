@@ -6,15 +6,16 @@ package check
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/lspkit/lspkit/conn"
 	"github.com/lspkit/lspkit/framing"
 )
 
@@ -82,7 +83,7 @@ const maxKept = 64 << 20
 // session is one conversation with one server process.
 type session struct {
 	t      *T
-	p      *process
+	p      *conn.Process
 	framer framing.Framer
 	w      framing.Writer
 
@@ -104,16 +105,18 @@ type session struct {
 }
 
 // newSession speaks framer over p.
-func newSession(t *T, p *process, framer framing.Framer) *session {
+func newSession(t *T, p *conn.Process, framer framing.Framer) *session {
 	s := &session{
-		t: t, p: p, framer: framer, w: framer.NewWriter(p.stdin),
+		t: t, p: p, framer: framer, w: framer.NewWriter(p),
 		wake: make(chan struct{}, 1), nextID: 1000,
 		readDone: make(chan struct{}),
 		answer:   defaultAnswer,
 	}
-	if dl, ok := t.ctx.Deadline(); ok {
-		_ = p.stdin.SetWriteDeadline(dl) // a server that stops reading must not hang the check
-	}
+	// A server that stops reading must not hang the check: when the check's
+	// time is up its stdin is closed, which ends a write under way (on Unix,
+	// where the pipe is polled; elsewhere releaseAll's kill ends it) and
+	// fails the writes after it.
+	context.AfterFunc(t.ctx, p.CloseStdin)
 	go s.read()
 	return s
 }
@@ -154,7 +157,7 @@ func defaultAnswer(method string, params json.RawMessage) any {
 // read reads every frame from the server until its stdout ends.
 func (s *session) read() {
 	defer close(s.readDone)
-	r := s.framer.NewReader(s.p.stdout)
+	r := s.framer.NewReader(s.p)
 	for {
 		s.mu.Lock()
 		gate := s.gate
@@ -251,7 +254,7 @@ func (s *session) signal() {
 // write writes p to the server's stdin as it is, without framing.
 func (s *session) write(p []byte) error {
 	s.t.logSent(p)
-	_, err := s.p.stdin.Write(p)
+	_, err := s.p.Write(p)
 	if err != nil {
 		return fmt.Errorf("writing to the server: %w", err)
 	}
@@ -451,7 +454,7 @@ func (s *session) probe(after string) {
 
 // exitNote says whether the process has exited, and how.
 func (s *session) exitNote() string {
-	if code, ok := s.p.waitExit(100 * time.Millisecond); ok {
+	if code, ok := waitExit(s.p, 100*time.Millisecond); ok {
 		return fmt.Sprintf("the server exited with status %d", code)
 	}
 	return "the server is still running"
@@ -479,5 +482,30 @@ func clip(b []byte, n int) string {
 	return fmt.Sprintf("%s… (%d bytes)", b[:n], len(b))
 }
 
-// stdinFile is the server's stdin, for the checks that write in pieces.
-func (s *session) stdinFile() *os.File { return s.p.stdin }
+// waitExit waits up to d for p to exit, and returns its exit status (128+N
+// when killed by signal N) and whether it exited.
+func waitExit(p *conn.Process, d time.Duration) (int, bool) {
+	select { // an exit already there is reported, whatever d
+	case <-p.Exited():
+		e, _ := p.Wait(context.Background())
+		return e.Code, true
+	default:
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	e, err := p.Wait(ctx)
+	if err != nil {
+		return 0, false
+	}
+	return e.Code, true
+}
+
+// hasExited reports whether p has exited.
+func hasExited(p *conn.Process) bool {
+	select {
+	case <-p.Exited():
+		return true
+	default:
+		return false
+	}
+}
