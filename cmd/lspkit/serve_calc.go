@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 
+	"github.com/lspkit/lspkit/conn"
 	"github.com/lspkit/lspkit/lsp"
 	"github.com/lspkit/lspkit/samples/calc"
 	"github.com/spf13/cobra"
@@ -71,7 +72,7 @@ func lspStream(ctx context.Context, t transport) (io.ReadWriteCloser, error) {
 	var d net.Dialer
 	switch t.kind {
 	case "stdio":
-		return stdio(), nil
+		return conn.Stdio(), nil
 	case "socket", "pipe":
 		c, err := d.DialContext(ctx, t.network, t.addr)
 		if err != nil {

@@ -166,7 +166,7 @@ func (t transport) serve(ctx context.Context, cmd *cobra.Command, newHandler fun
 	}
 	switch t.kind {
 	case "stdio":
-		return conn.Serve(ctx, stdio(), newHandler(), opts...)
+		return conn.Serve(ctx, conn.Stdio(), newHandler(), opts...)
 	case "socket", "pipe":
 		c, err := conn.Dial(ctx, t.network, t.addr, newHandler(), opts...)
 		if err != nil {
