@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 )
 
 // Stdio returns the process's standard input and output as one stream, the
@@ -12,53 +13,61 @@ import (
 //
 //	err := conn.Serve(ctx, conn.Stdio(), mux)
 //
-// Reads come from stdin and writes go to stdout, unbuffered (a Conn writes
-// whole frames). Close closes both, once: the peer sees the end of our
-// output, and a Read that is waiting for input returns at once with an
-// error wrapping os.ErrClosed — so a connection that is closed, or whose
-// context ends, does not wait for the peer to close its side first.
+// Reads come from os.Stdin and writes go to os.Stdout, unbuffered (a Conn
+// writes whole frames). Close closes both, once: the peer sees the end of
+// our output, and a Read waiting for input returns at once with an error
+// wrapping os.ErrClosed — so a connection that is closed, or whose context
+// ends, does not wait for the peer to close its side first. Reads after
+// Close fail the same way.
 //
-// Unblocking a pending read needs the platform's help. On Linux, macOS and
-// the other Unix systems it works when stdin is a pipe or a socket, which
-// is how editors and agents start servers: Stdio reads a duplicate of
-// stdin in non-blocking mode through Go's poller, and Close puts stdin back
-// in blocking mode. When stdin is a terminal or a file, and on Windows, a
-// pending read ends only when input arrives or the peer closes its side;
-// Close still closes both streams. While the stream is open, nothing else
-// in the process should read os.Stdin.
+// Waking a pending read takes the platform's help, and works where editors
+// and agents start servers: on Linux, macOS and the other Unix systems when
+// stdin is a socket (libuv's child processes, hence VS Code's and Neovim's,
+// get socket pairs), Close shuts down its reading side; on Linux when stdin
+// is a pipe, Close writes a byte into it through /proc/self/fd/0, which the
+// pending read receives and drops. Otherwise — a terminal, a file, a pipe
+// on macOS, Windows — a pending read ends only when input arrives or the
+// peer closes its side; Close still closes both streams. Reads are plain
+// blocking reads of stdin, as fast as os.Stdin's own.
 //
-// Call Stdio once per process: each call takes stdin for itself.
+// Call Stdio once per process, and let nothing else read os.Stdin while
+// the stream is open.
 func Stdio() io.ReadWriteCloser {
-	s := &stdio{in: os.Stdin, out: os.Stdout}
-	if in, restore := pollableStdin(); in != nil {
-		s.in, s.restore = in, restore
-	}
-	return s
+	return &stdio{in: os.Stdin, out: os.Stdout}
 }
 
-// stdio is stdin (or a pollable duplicate of it) and stdout as one stream.
+// stdio is stdin and stdout as one stream.
 type stdio struct {
-	in      *os.File
-	out     *os.File
-	restore func() // undoes what pollableStdin changed; nil if nothing
+	in, out *os.File
+	closed  atomic.Bool // set by Close before it wakes a pending read
 	once    sync.Once
 	err     error
 }
 
-func (s *stdio) Read(p []byte) (int, error)  { return s.in.Read(p) }
+var errStdinClosed = &os.PathError{Op: "read", Path: "/dev/stdin", Err: os.ErrClosed}
+
+// Read reads stdin; once Close has begun, what a woken read returns is
+// dropped.
+func (s *stdio) Read(p []byte) (int, error) {
+	if s.closed.Load() {
+		return 0, errStdinClosed
+	}
+	n, err := s.in.Read(p)
+	if s.closed.Load() {
+		return 0, errStdinClosed
+	}
+	return n, err
+}
+
 func (s *stdio) Write(p []byte) (int, error) { return s.out.Write(p) }
 
-// Close closes stdin and stdout, and the duplicate of stdin if there is
-// one (which wakes a pending Read). Later calls return the first's result.
+// Close wakes a pending Read where the platform allows (see Stdio) and
+// closes stdin and stdout. Later calls return the first's result.
 func (s *stdio) Close() error {
 	s.once.Do(func() {
-		var errs []error
-		if s.in != os.Stdin {
-			errs = append(errs, s.in.Close())
-			s.restore()
-		}
-		errs = append(errs, os.Stdin.Close(), s.out.Close())
-		s.err = errors.Join(errs...)
+		s.closed.Store(true)
+		wakeStdin()
+		s.err = errors.Join(s.in.Close(), s.out.Close())
 	})
 	return s.err
 }

@@ -2,8 +2,6 @@
 
 package conn
 
-import "os"
-
-// pollableStdin returns nil: on this platform a pending read of stdin is not
-// woken by closing it (see Stdio).
-func pollableStdin() (*os.File, func()) { return nil, nil }
+// wakeStdin does nothing: on this platform a read of stdin that waits for
+// input is not woken (see Stdio).
+func wakeStdin() {}

@@ -14,7 +14,7 @@ import (
 )
 
 // The tests of Stdio run this test binary again as a child whose stdin and
-// stdout are pipes of the parent: stdioChildEnv names what the child does.
+// stdout the parent holds: stdioChildEnv names what the child does.
 const stdioChildEnv = "LSPKIT_CONN_STDIO_CHILD"
 
 // TestStdioChild is the child's side; it does nothing in an ordinary run.
@@ -32,7 +32,9 @@ func TestStdioChild(t *testing.T) {
 func stdioChild(role string) error {
 	switch role {
 	case "close-wakes-read":
-		blocking := stdinProbe()
+		if err := stdinBlocking(); err != nil {
+			return err
+		}
 		s := conn.Stdio()
 		read := make(chan error, 1)
 		go func() {
@@ -51,51 +53,45 @@ func stdioChild(role string) error {
 		case <-time.After(10 * time.Second):
 			return errors.New("closing did not wake the pending read")
 		}
-		return blocking()
+		if _, err := s.Read(make([]byte, 10)); !errors.Is(err, os.ErrClosed) {
+			return fmt.Errorf("read after close returned %v, want an error wrapping os.ErrClosed", err)
+		}
+		return nil
 	case "serve":
 		// Serve until the peer asks to stop: "stop" cancels the context,
-		// and Serve must return although the peer keeps its side open.
+		// and Serve returns although the peer keeps its side open.
 		ctx, cancel := context.WithCancel(context.Background())
 		mux := conn.NewMux()
 		mux.Handle("subtract", conn.Typed(func(_ context.Context, p [2]float64) (float64, error) { return p[0] - p[1], nil }))
 		mux.Handle("stop", conn.TypedNotification(func(context.Context, any) error { cancel(); return nil }))
-		done := make(chan error, 1)
-		go func() { done <- conn.Serve(ctx, conn.Stdio(), mux, conn.WithLogger(quietLog)) }()
-		select {
-		case err := <-done:
-			return err
-		case <-time.After(20 * time.Second):
-			return errors.New("Serve did not return after its context ended")
-		}
+		return conn.Serve(ctx, conn.Stdio(), mux, conn.WithLogger(quietLog))
 	}
 	return fmt.Errorf("unknown role %q", role)
 }
 
-// stdioChild starts the child with pipes for stdin and stdout.
-func startStdioChild(t *testing.T, role string) (cmd *exec.Cmd, stdin io.WriteCloser, stdout io.ReadCloser) {
+// startStdioChild starts the child with stdin of the given kind ("pipe" or
+// "socket"), in blocking mode, and a pipe for stdout.
+func startStdioChild(t *testing.T, role, stdinKind string) (cmd *exec.Cmd, stdin io.WriteCloser, stdout io.ReadCloser) {
 	t.Helper()
-	if !stdioWakes {
-		t.Skip("on this platform closing stdin does not wake a pending read")
-	}
 	cmd = exec.Command(os.Args[0], "-test.run=^TestStdioChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), stdioChildEnv+"="+role)
 	cmd.Stderr = os.Stderr
+	childEnd, parentEnd := blockingStdin(t, stdinKind)
+	cmd.Stdin, stdin = childEnd, parentEnd
 	var err error
-	if stdin, err = cmd.StdinPipe(); err != nil {
-		t.Fatal(err)
-	}
 	if stdout, err = cmd.StdoutPipe(); err != nil {
 		t.Fatal(err)
 	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	childEnd.Close()
 	t.Cleanup(func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait() })
 	return cmd, stdin, stdout
 }
 
 // waitChild waits for the child to exit 0 while the parent still holds
-// stdin open: only Close can have ended the child's read.
+// its stdin open: only Close can have ended the child's read.
 func waitChild(t *testing.T, cmd *exec.Cmd) {
 	t.Helper()
 	done := make(chan error, 1)
@@ -113,32 +109,48 @@ func waitChild(t *testing.T, cmd *exec.Cmd) {
 }
 
 // TestStdioCloseWakesRead checks that closing the stream wakes a Read that
-// waits for input on a pipe, and leaves stdin in blocking mode.
+// waits for input, for each kind of stdin where the platform allows it.
 func TestStdioCloseWakesRead(t *testing.T) {
 	t.Parallel()
-	cmd, _, stdout := startStdioChild(t, "close-wakes-read")
-	go io.Copy(io.Discard, stdout)
-	waitChild(t, cmd)
+	if len(stdinKinds()) == 0 {
+		t.Skip("on this platform closing stdin does not wake a pending read")
+	}
+	for _, kind := range stdinKinds() {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			cmd, _, stdout := startStdioChild(t, "close-wakes-read", kind)
+			go io.Copy(io.Discard, stdout)
+			waitChild(t, cmd)
+		})
+	}
 }
 
 // TestStdioServe serves a call over a real process's stdin and stdout, then
 // ends the server by its context while the client keeps its side open.
 func TestStdioServe(t *testing.T) {
 	t.Parallel()
-	cmd, stdin, stdout := startStdioChild(t, "serve")
-	c := conn.New(testCtx(t), stdioPair{stdout, stdin}, nil, conn.WithLogger(quietLog))
-	defer c.Close()
-	var diff float64
-	if err := c.Call(testCtx(t), "subtract", []float64{42, 23}, &diff); err != nil || diff != 19 {
-		t.Fatalf("subtract: %v, %v", diff, err)
+	if len(stdinKinds()) == 0 {
+		t.Skip("on this platform closing stdin does not wake a pending read")
 	}
-	if err := c.Notify(testCtx(t), "stop", nil); err != nil {
-		t.Fatal(err)
+	for _, kind := range stdinKinds() {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			cmd, stdin, stdout := startStdioChild(t, "serve", kind)
+			c := conn.New(testCtx(t), stdioPair{stdout, stdin}, nil, conn.WithLogger(quietLog))
+			defer c.Close()
+			var diff float64
+			if err := c.Call(testCtx(t), "subtract", []float64{42, 23}, &diff); err != nil || diff != 19 {
+				t.Fatalf("subtract: %v, %v", diff, err)
+			}
+			if err := c.Notify(testCtx(t), "stop", nil); err != nil {
+				t.Fatal(err)
+			}
+			waitChild(t, cmd)
+		})
 	}
-	waitChild(t, cmd)
 }
 
-// stdioPair is the parent's side of the child's pipes.
+// stdioPair is the parent's side of the child's stdin and stdout.
 type stdioPair struct {
 	io.ReadCloser
 	io.WriteCloser

@@ -4,37 +4,32 @@ package conn
 
 import (
 	"os"
+	"runtime"
 	"syscall"
 )
 
-// pollableStdin returns a duplicate of stdin that Go's poller reads, so that
-// closing it wakes a pending Read, and a function that puts stdin back in
-// blocking mode; nil when stdin is not a pipe or a socket. Terminals are
-// left alone: a terminal left non-blocking by a crash would break the shell
-// that owns it.
-func pollableStdin() (*os.File, func()) {
+// wakeStdin makes a read of stdin that is waiting for input return: a socket
+// has its reading side shut down (the read returns end of file); a pipe on
+// Linux receives one byte, written through /proc/self/fd/0, which opens a
+// new writing end of the same pipe.
+func wakeStdin() {
 	var st syscall.Stat_t
 	if err := syscall.Fstat(0, &st); err != nil {
-		return nil, nil
+		return
 	}
-	if mode := st.Mode & syscall.S_IFMT; mode != syscall.S_IFIFO && mode != syscall.S_IFSOCK {
-		return nil, nil
+	switch st.Mode & syscall.S_IFMT {
+	case syscall.S_IFSOCK:
+		_ = syscall.Shutdown(0, syscall.SHUT_RD)
+	case syscall.S_IFIFO:
+		if runtime.GOOS != "linux" {
+			return
+		}
+		// Non-blocking: a full pipe means the read is not waiting anyway.
+		w, err := os.OpenFile("/proc/self/fd/0", os.O_WRONLY|syscall.O_NONBLOCK, 0)
+		if err != nil {
+			return
+		}
+		_, _ = w.Write([]byte{'\n'})
+		_ = w.Close()
 	}
-	syscall.ForkLock.RLock() // no child may inherit the duplicate
-	fd, err := syscall.Dup(0)
-	if err == nil {
-		syscall.CloseOnExec(fd)
-	}
-	syscall.ForkLock.RUnlock()
-	if err != nil {
-		return nil, nil
-	}
-	// The flag belongs to the open file, which fd 0 shares: stdin becomes
-	// non-blocking too until restore.
-	if err := syscall.SetNonblock(fd, true); err != nil {
-		syscall.Close(fd)
-		return nil, nil
-	}
-	// os.NewFile sees a non-blocking descriptor and gives it to the poller.
-	return os.NewFile(uintptr(fd), "/dev/stdin"), func() { _ = syscall.SetNonblock(0, false) }
 }
