@@ -14,8 +14,8 @@
 //		off := snap.Offset(p.Position, srv.Encoding())
 //		return &protocol.Hover{Contents: markdown(describe(snap.Text(), off))}, nil
 //	})
-//	err := srv.Serve(ctx, stdio)  // until exit
-//	os.Exit(lsp.ExitCode(err))     // 0 after shutdown and exit, else 1
+//	err := srv.Serve(ctx, conn.Stdio()) // stdin and stdout, until exit
+//	os.Exit(lsp.ExitCode(err))         // 0 after shutdown, then exit or end of input; else 1
 //
 // There is an On… method for every message a client sends in LSP 3.18
 // (generated from the protocol's meta model, as are the types in package
