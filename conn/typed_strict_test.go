@@ -236,3 +236,49 @@ func TestTypedNotificationRequired(t *testing.T) {
 		t.Errorf("handled %v, want %v", got, want)
 	}
 }
+
+// BenchmarkTypedRequired measures what the required-field check adds to the
+// decoding of small LSP-like params: the same shape with required fields
+// (checked) and with optional ones (no check).
+func BenchmarkTypedRequired(b *testing.B) {
+	type pos struct {
+		Line      int `json:"line"`
+		Character int `json:"character"`
+	}
+	type doc struct {
+		URI string `json:"uri"`
+	}
+	type required struct {
+		TextDocument doc `json:"textDocument"`
+		Position     pos `json:"position"`
+	}
+	type optPos struct {
+		Line      int `json:"line,omitempty"`
+		Character int `json:"character,omitempty"`
+	}
+	type optDoc struct {
+		URI string `json:"uri,omitempty"`
+	}
+	type optional struct {
+		TextDocument optDoc `json:"textDocument,omitzero"`
+		Position     optPos `json:"position,omitzero"`
+	}
+	params := json.RawMessage(`{"textDocument":{"uri":"file:///a.go"},"position":{"line":12,"character":4}}`)
+	for _, bc := range []struct {
+		name string
+		h    conn.Handler
+	}{
+		{"required", conn.Typed(func(_ context.Context, p *required) (int, error) { return p.Position.Line, nil })},
+		{"optional", conn.Typed(func(_ context.Context, p *optional) (int, error) { return p.Position.Line, nil })},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			req := &conn.Request{ID: conn.Int64ID(1), Method: "m", Params: params}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := bc.h.ServeRPC(context.Background(), req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
