@@ -22,7 +22,7 @@ func TestFileURI(t *testing.T) {
 		{"/a?b#c%d", false, "file:///a%3Fb%23c%25d"},
 		{"/a:b;c=d,e+f&g$h@i!j'k(l)m*n[o]p", false, "file:///a%3Ab%3Bc%3Dd%2Ce%2Bf%26g%24h%40i%21j%27k%28l%29m%2An%5Bo%5Dp"},
 		{"/keep-._~", false, "file:///keep-._~"},
-		{`/a\b`, false, "file:///a%5Cb"}, // a backslash is a character of a name
+		{`/a\b`, false, "file:///a%5Cb"},   // a backslash is a character of a name
 		{"/C:/x", false, "file:///C%3A/x"}, // a drive letter only on Windows
 		{"/\xff", false, "file:///%FF"},
 		{"relative/a", false, "file:///relative/a"},
