@@ -139,6 +139,14 @@ func TestOnMethodsCoverTheProtocol(t *testing.T) {
 // method: each reaches its own handler, with params decoded.
 func TestOnMethodsDispatch(t *testing.T) {
 	s := NewServer("all", "1")
+	caps := protocol.ServerCapabilities{
+		SemanticTokensProvider: new(protocol.NewServerCapabilitiesSemanticTokensProviderSemanticTokensOptions(protocol.SemanticTokensOptions{
+			Legend: protocol.SemanticTokensLegend{TokenTypes: []string{"keyword"}, TokenModifiers: []string{}},
+		})),
+		Workspace: &protocol.WorkspaceOptions{TextDocumentContent: new(protocol.NewWorkspaceOptionsTextDocumentContentTextDocumentContentOptions(
+			protocol.TextDocumentContentOptions{Schemes: []string{"mem"}}))},
+	}
+	s.SetCapabilities(caps)
 	called := make(chan string, 200)
 	paramTypes := map[string]reflect.Type{} // by Go name
 	registered := onMethods(t, s, func(goName string, typ reflect.Type) reflect.Value {

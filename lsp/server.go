@@ -34,6 +34,8 @@ type Server struct {
 	onInitialized func(context.Context, *protocol.InitializedParams) error
 	onShutdown    func(context.Context) error
 	docs          *document.Store
+	legend        *legendIndex // the semantic tokens legend, indexed when first needed
+	semantic      semanticCache
 
 	// Set once initialize has been answered (or while it runs, for the
 	// framework's own use); read-only after that.
@@ -136,6 +138,7 @@ func (s *Server) SetCapabilities(caps protocol.ServerCapabilities) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.caps = caps
+	s.legend = nil // indexed again when next needed
 }
 
 // Documents turns on document synchronisation: the server keeps every open
@@ -182,6 +185,10 @@ func (s *Server) Encoding() document.Encoding {
 // client ended it without shutdown (its Code, 1, is the exit code the
 // specification asks for; see ExitCode), or what broke the connection.
 func (s *Server) Serve(ctx context.Context, rwc io.ReadWriteCloser, opts ...conn.Option) error {
+	if err := s.checkRegistrations(); err != nil {
+		rwc.Close()
+		return err
+	}
 	serveCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	s.mu.Lock()
