@@ -154,7 +154,9 @@ func TestSemanticEditsApply(t *testing.T) {
 func TestRegistrationErrors(t *testing.T) {
 	t.Parallel()
 	full := func(s *lsp.Server) {
-		s.OnSemanticTokensFull(func(context.Context, *protocol.SemanticTokensParams) (*protocol.SemanticTokens, error) { return nil, nil })
+		s.OnSemanticTokensFull(func(context.Context, *protocol.SemanticTokensParams) (*protocol.SemanticTokens, error) {
+			return nil, nil
+		})
 	}
 	content := func(s *lsp.Server) {
 		s.OnWorkspaceTextDocumentContent(func(context.Context, *protocol.TextDocumentContentParams) (protocol.TextDocumentContentResult, error) {
@@ -170,7 +172,9 @@ func TestRegistrationErrors(t *testing.T) {
 	}{
 		{"full without a legend", full, []string{"textDocument/semanticTokens/full"}},
 		{"range without a legend", func(s *lsp.Server) {
-			s.OnSemanticTokensRange(func(context.Context, *protocol.SemanticTokensRangeParams) (*protocol.SemanticTokens, error) { return nil, nil })
+			s.OnSemanticTokensRange(func(context.Context, *protocol.SemanticTokensRangeParams) (*protocol.SemanticTokens, error) {
+				return nil, nil
+			})
 		}, []string{"textDocument/semanticTokens/range"}},
 		{"an empty legend", func(s *lsp.Server) { full(s); s.SetCapabilities(legendCaps([]string{}, []string{})) }, []string{"textDocument/semanticTokens/full"}},
 		{"a legend set after", func(s *lsp.Server) { full(s); s.SetCapabilities(legendCaps([]string{"k"}, nil)) }, nil},
