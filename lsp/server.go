@@ -34,6 +34,7 @@ type Server struct {
 	onInitialized func(context.Context, *protocol.InitializedParams) error
 	onShutdown    func(context.Context) error
 	docs          *document.Store
+	workspace     *Workspace   // nil unless Workspace was called
 	legend        *legendIndex // the semantic tokens legend, indexed when first needed
 	semantic      semanticCache
 
@@ -265,6 +266,10 @@ func (s *Server) mux() *conn.Mux {
 			s.routes[method] = nil
 		}
 	}
+	if s.workspace != nil {
+		const method = "workspace/didChangeWorkspaceFolders"
+		s.routes[method] = s.workspace.handler(s.routes[method])
+	}
 	for method, h := range s.routes {
 		if s.docs != nil && slices.Contains(s.syncMethods(), method) {
 			h = s.syncHandler(method, h)
@@ -290,8 +295,11 @@ func (s *Server) initialize(ctx context.Context, req *conn.Request) (any, error)
 	enc := negotiateEncoding(raw.Capabilities, s.opts.encodings)
 	s.mu.Lock()
 	s.session = session{params: &p, clientCaps: raw.Capabilities, encoding: enc}
-	onInit := s.onInitialize
+	onInit, ws := s.onInitialize, s.workspace
 	s.mu.Unlock()
+	if ws != nil {
+		ws.init(&p) // before OnInitialize, which may read it
+	}
 	s.tracer.set(protocol.TraceValue(raw.Trace))
 	if p.ProcessID != nil && s.opts.clientPID == 0 {
 		s.watchPID(int(*p.ProcessID))
