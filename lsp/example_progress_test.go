@@ -3,6 +3,7 @@ package lsp_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/lspkit/lspkit/lsp"
@@ -37,4 +38,28 @@ func ExampleWorkDoneCancellable() {
 	// {"kind":"begin","title":"Indexing","message":"reading files","percentage":0}
 	// {"kind":"report","message":"parsing","percentage":60}
 	// {"kind":"end","message":"done"}
+}
+
+// A server asks the client to watch its files once initialized; clients
+// that cannot take the registration say so with ErrUnsupported.
+func ExampleClient_WatchFiles() {
+	srv := lsp.NewServer("watcher", "1.0")
+	srv.OnDidChangeWatchedFiles(func(_ context.Context, p *protocol.DidChangeWatchedFilesParams) error {
+		return nil // read the changed files again
+	})
+	watched := make(chan error, 1)
+	srv.OnInitialized(func(ctx context.Context, _ *protocol.InitializedParams) error {
+		go func() { // a request to the client: not from the notification's own turn
+			_, err := srv.Client().WatchFiles(context.WithoutCancel(ctx), protocol.FileSystemWatcher{GlobPattern: protocol.NewGlobPatternPattern("**/*.calc")})
+			watched <- err
+		}()
+		return nil
+	})
+	ctx := context.Background()
+	c := lsptest.Start(ctx, srv)
+	c.Initialize(ctx, nil) // lsptest's default capabilities: no dynamic registration
+	fmt.Println(errors.Is(<-watched, lsp.ErrUnsupported))
+	c.Shutdown(ctx)
+	// Output:
+	// true
 }

@@ -161,18 +161,9 @@ func (s *server) didChangeConfiguration(ctx context.Context, _ *protocol.DidChan
 }
 
 // watchFiles asks the client to report changes to .calc files, if it can
-// take the registration.
+// take the registration (lsp.ErrUnsupported otherwise: nothing to do).
 func (s *server) watchFiles(ctx context.Context) {
-	c := s.lsp.Client()
-	if !c.Supports("workspace.didChangeWatchedFiles.dynamicRegistration") {
-		return
-	}
-	opts, _ := json.Marshal(protocol.DidChangeWatchedFilesRegistrationOptions{
-		Watchers: []protocol.FileSystemWatcher{{GlobPattern: protocol.NewGlobPatternPattern("**/*.calc")}},
-	})
-	_ = c.RegisterCapability(ctx, &protocol.RegistrationParams{Registrations: []protocol.Registration{{
-		ID: "calc-watch", Method: protocol.MethodWorkspaceDidChangeWatchedFiles, RegisterOptions: opts,
-	}}})
+	_, _ = s.lsp.Client().WatchFiles(ctx, protocol.FileSystemWatcher{GlobPattern: protocol.NewGlobPatternPattern("**/*.calc")})
 }
 
 func (s *server) getPrecision() int {
