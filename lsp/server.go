@@ -181,10 +181,12 @@ func (s *Server) Encoding() document.Encoding {
 
 // Serve serves one client over rwc until the client sends exit, closes the
 // connection, or its process dies (see the processId of initialize), or ctx
-// ends. It returns nil when the session ended as the specification says
-// (shutdown, then exit), and otherwise an error: an *ExitError when the
-// client ended it without shutdown (its Code, 1, is the exit code the
-// specification asks for; see ExitCode), or what broke the connection.
+// ends. It returns nil when shutdown came first (then exit, the end of the
+// stream or the client's death), and otherwise an error: an *ExitError
+// when the session ended before shutdown (its Code, 1, is the exit code the
+// specification asks for; see ExitCode), a *RegistrationError (joined, one
+// for each) when what is registered cannot be announced — before any
+// message is read, with rwc closed — or what broke the connection.
 func (s *Server) Serve(ctx context.Context, rwc io.ReadWriteCloser, opts ...conn.Option) error {
 	if err := s.checkRegistrations(); err != nil {
 		rwc.Close()
@@ -226,6 +228,9 @@ func (s *Server) Serve(ctx context.Context, rwc io.ReadWriteCloser, opts ...conn
 		return &ExitError{Code: 1, Reason: "exit without shutdown"}
 	case pid := <-s.died:
 		c.Close()
+		if s.life.shutdownSeen() {
+			return nil
+		}
 		return &ExitError{Code: 1, Reason: fmt.Sprintf("the client process %d died", pid)}
 	case <-c.Done():
 		if err := c.Err(); err != nil {
