@@ -1,12 +1,17 @@
 package conn
 
-import "sync"
+import (
+	"fmt"
+	"sync"
+)
 
-// This file is incoming batches. Each element of a batch is queued like a
+// This file is incoming batches. Each element of a batch is handled like a
 // message of its own, in order, under the same ordering rules; the replies
-// are gathered and sent as one array once the last one is made. A batch of
-// notifications only gets no reply at all. (Sending batches is Conn.Batch,
-// in call.go.)
+// are gathered and sent as one array once the last one is made. A batch
+// whose elements need no reply (notifications, replies to our calls) gets
+// none. A batch has at most cfg.maxBatch elements: a larger one is
+// answered with one -32600 error, and nothing of it is kept. (Sending
+// batches is Conn.Batch, in call.go.)
 
 // batchReply gathers the replies to one incoming batch.
 type batchReply struct {
@@ -15,69 +20,85 @@ type batchReply struct {
 	parts     [][]byte // replies made so far
 }
 
+// errBatchTooLarge stops splitting a batch over the limit.
+var errBatchTooLarge = fmt.Errorf("batch too large")
+
 // receiveBatch handles a message that is a JSON array.
 func (c *Conn) receiveBatch(body []byte) {
-	elems, err := splitArray(body)
-	if err != nil {
+	var elems [][]byte
+	end, err := eachElement(body, skipSpace(body, 0), 1, func(e []byte) error {
+		if len(elems) == c.cfg.maxBatch {
+			return errBatchTooLarge
+		}
+		elems = append(elems, e)
+		return nil
+	})
+	if err == nil {
+		err = trailing(body, end)
+	}
+	switch {
+	case err == errBatchTooLarge:
+		c.cfg.logger.Warn("conn: batch too large", "limit", c.cfg.maxBatch)
+		c.sendError(ID{}, invalidRequest(fmt.Sprintf("a batch may have at most %d elements", c.cfg.maxBatch)), nil)
+		return
+	case err != nil:
 		c.cfg.logger.Warn("conn: parse error in batch", "err", err)
 		c.sendError(ID{}, errParse, nil)
 		return
-	}
-	if len(elems) == 0 {
+	case len(elems) == 0:
 		c.sendError(ID{}, invalidRequest("empty batch"), nil)
 		return
 	}
 	type item struct {
 		env  envelope
-		req  Request
 		kind msgKind
+		req  Request
 		bad  *Error
 	}
 	items := make([]item, len(elems))
 	b := &batchReply{}
 	for i, e := range elems {
 		it := &items[i]
-		_ = it.env.parse(e) // e is valid JSON; a non-object is classified invalid
-		it.kind, it.bad = it.env.classify(&it.req, &c.methods)
+		it.env, _ = parseEnvelope(e) // valid JSON already; a non-object is classified invalid
+		it.kind, it.req, it.bad = it.env.classify()
 		if it.kind == msgInvalid || it.kind == msgRequest {
 			b.remaining++
 		}
 	}
-	// Every reply is counted before any element is dispatched, so the batch
-	// cannot be sent before its last reply.
+	// Every reply is counted before any element is handled, so the batch
+	// reply cannot go before its last part.
 	for i := range items {
-		it := &items[i]
-		switch it.kind {
+		switch it := &items[i]; it.kind {
 		case msgInvalid:
 			c.sendError(it.req.ID, it.bad, b)
 		case msgResponse:
 			c.deliver(&it.env)
 		case msgRequest:
-			c.accept(it.req, b, len(body))
+			c.accept(it.req, b)
 		case msgNotification:
-			c.accept(it.req, nil, len(body))
+			c.accept(it.req, nil)
 		}
 	}
 }
 
-// add records one reply; the last one sends the whole batch reply.
-func (b *batchReply) add(c *Conn, frame *[]byte) {
+// add records one reply (nil: that element gets none) and returns the whole
+// batch reply once the last one is in, or nil.
+func (b *batchReply) add(reply []byte) []byte {
 	b.mu.Lock()
-	b.parts = append(b.parts, frameBody(frame))
-	b.remaining--
-	done := b.remaining == 0
-	b.mu.Unlock()
-	if !done {
-		return
+	defer b.mu.Unlock()
+	if reply != nil {
+		b.parts = append(b.parts, reply)
 	}
-	out := getBuf()
-	*out = append(*out, '[')
+	b.remaining--
+	if b.remaining > 0 || len(b.parts) == 0 {
+		return nil
+	}
+	out := []byte{'['}
 	for i, p := range b.parts {
 		if i > 0 {
-			*out = append(*out, ',')
+			out = append(out, ',')
 		}
-		*out = append(*out, p...)
+		out = append(out, p...)
 	}
-	*out = append(*out, ']')
-	c.send(out, false)
+	return append(out, ']')
 }

@@ -6,12 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 )
 
 // This file is our side of calls: Call, Notify and Batch send; deliver
 // matches replies to the calls that wait for them; and when a call's
-// context ends first, the peer is told with $/cancelRequest.
+// context ends first, the peer is told (see Cancellation).
 
 // response is what a waiting call receives: a result or an error.
 type response struct {
@@ -19,52 +18,27 @@ type response struct {
 	err    error
 }
 
-// respChans recycles the channels on which a Call waits for its reply (one
-// allocation less per call). A channel goes back only once its one reply has
-// been received: whoever sends a reply first takes the channel out of
-// pending, so no one else can send on it then. A call abandoned on its
-// context does not give its channel back, as a late reply may still come.
-var respChans = sync.Pool{New: func() any { return make(chan response, 1) }}
-
 // Call sends a request and waits for its reply. The result is decoded into
 // result (a pointer, or nil to discard it; a *json.RawMessage receives the
 // raw bytes). An error reply comes back as an error wrapping an *Error.
 //
+// Called from a handler, Call first gives up the handler's place in the
+// order (see Release), unless ctx comes from KeepPlace: a handler that
+// waits for its peer never holds up the messages after it.
+//
 // If ctx ends first, Call returns at once with an error wrapping ctx.Err(),
-// tells the peer with $/cancelRequest (unless cancellation messages are
-// off; see WithCancelMethod), and the late reply is dropped. Once the
-// connection has ended, the error wraps ErrClosed.
+// tells the peer as the connection's Cancellation says ($/cancelRequest by
+// default), and the late reply is dropped. Once the connection has ended,
+// the error wraps ErrClosed.
 func (c *Conn) Call(ctx context.Context, method string, params, result any) error {
-	p, err := encodeParams(params)
-	if err != nil {
+	bc := BatchCall{Method: method, Params: params, Result: result}
+	if err := c.call(ctx, []*BatchCall{&bc}, false); err != nil {
 		return fmt.Errorf("conn: call %q: %w", method, err)
 	}
-	// Nothing here escapes, so a call allocates no more than its channel,
-	// which is recycled.
-	chans := [1]chan response{respChans.Get().(chan response)}
-	var ids [1]int64
-	err = c.sendCalls(ctx, chans[:], ids[:], func(dst []byte) []byte {
-		var text [20]byte
-		return appendRequest(dst, ID{string(strconv.AppendInt(text[:0], ids[0], 10))}, method, p)
-	})
-	if err != nil {
-		respChans.Put(chans[0]) // never registered
-		return fmt.Errorf("conn: call %q: %w", method, err)
+	if bc.Err != nil {
+		return fmt.Errorf("conn: call %q: %w", method, bc.Err)
 	}
-	select {
-	case r := <-chans[0]:
-		respChans.Put(chans[0]) // its one reply is in: no one else can send on it
-		if r.err != nil {
-			return fmt.Errorf("conn: call %q: %w", method, r.err)
-		}
-		if err := decodeResult(r.result, result); err != nil {
-			return fmt.Errorf("conn: call %q: decoding the result: %w", method, err)
-		}
-		return nil
-	case <-ctx.Done():
-		c.abandon(ids[0])
-		return fmt.Errorf("conn: call %q: %w", method, ctx.Err())
-	}
+	return nil
 }
 
 // Notify sends a notification. It returns once the notification is queued
@@ -72,22 +46,15 @@ func (c *Conn) Call(ctx context.Context, method string, params, result any) erro
 // waits only while the outbox is over its limit.
 func (c *Conn) Notify(ctx context.Context, method string, params any) error {
 	p, err := encodeParams(params)
+	if err == nil {
+		c.mu.Lock()
+		err = c.admitLocked(ctx, false)
+		c.mu.Unlock()
+	}
 	if err != nil {
 		return fmt.Errorf("conn: notify %q: %w", method, err)
 	}
-	b := getBuf()
-	*b = appendRequest(*b, ID{}, method, p)
-	c.mu.Lock()
-	if err := c.admitLocked(ctx, false); err != nil {
-		c.mu.Unlock()
-		putBuf(b)
-		return fmt.Errorf("conn: notify %q: %w", method, err)
-	}
-	write := c.enqueueLocked(b)
-	c.mu.Unlock()
-	if write {
-		c.handOff(flushJob) // not inline: a write stuck on a peer that does not read must not hold us
-	}
+	c.send(appendRequest(nil, ID{}, method, p), false)
 	return nil
 }
 
@@ -108,35 +75,63 @@ func (c *Conn) Batch(ctx context.Context, calls []*BatchCall) error {
 	if len(calls) == 0 {
 		return errors.New("conn: empty batch")
 	}
+	if err := c.call(ctx, calls, true); err != nil {
+		return fmt.Errorf("conn: batch: %w", err)
+	}
+	return nil
+}
+
+// call sends calls, as one message or, with batch, as a batch, and waits
+// for their replies, which it decodes into each call's Result and Err.
+func (c *Conn) call(ctx context.Context, calls []*BatchCall, batch bool) error {
 	params := make([][]byte, len(calls))
-	chans := make([]chan response, len(calls))
 	for i, bc := range calls {
 		p, err := encodeParams(bc.Params)
 		if err != nil {
-			return fmt.Errorf("conn: batch call %d (%q): %w", i, bc.Method, err)
+			return fmt.Errorf("call %d (%q): %w", i, bc.Method, err)
 		}
 		params[i] = p
+	}
+	chans := make([]chan response, len(calls))
+	ids := make([]int64, len(calls))
+	c.mu.Lock()
+	if err := c.admitLocked(ctx, true); err != nil {
+		c.mu.Unlock()
+		return err
+	}
+	for i, bc := range calls {
 		if !bc.Notify {
-			chans[i] = make(chan response, 1)
+			c.s.nextID++
+			ids[i], chans[i] = c.s.nextID, make(chan response, 1)
+			c.s.calls[ids[i]] = chans[i]
 		}
 	}
-	ids := make([]int64, len(calls))
-	err := c.sendCalls(ctx, chans, ids, func(dst []byte) []byte {
-		dst = append(dst, '[')
-		for i, bc := range calls {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			var id ID
-			if chans[i] != nil {
-				id = ID{strconv.FormatInt(ids[i], 10)}
-			}
-			dst = appendRequest(dst, id, bc.Method, params[i])
+	c.changedLocked() // a reader stopped by a full queue may read on (roomLocked)
+	c.mu.Unlock()
+
+	var msg []byte
+	if batch {
+		msg = append(msg, '[')
+	}
+	for i, bc := range calls {
+		if i > 0 {
+			msg = append(msg, ',')
 		}
-		return append(dst, ']')
-	})
-	if err != nil {
-		return fmt.Errorf("conn: batch: %w", err)
+		var id ID
+		if chans[i] != nil {
+			id = Int64ID(ids[i])
+		}
+		msg = appendRequest(msg, id, bc.Method, params[i])
+	}
+	if batch {
+		msg = append(msg, ']')
+	}
+	// Not written inline: a write stuck on a peer that does not read would
+	// keep the caller from its context.
+	c.send(msg, false)
+
+	if in := inboundOf(ctx); in != nil && in.conn == c && ctx.Value(keepPlaceKey{}) == nil {
+		Release(ctx)
 	}
 	for i, bc := range calls {
 		if chans[i] == nil {
@@ -151,50 +146,11 @@ func (c *Conn) Batch(ctx context.Context, calls []*BatchCall) error {
 		case <-ctx.Done():
 			for j := i; j < len(calls); j++ {
 				if chans[j] != nil {
-					c.abandon(ids[j])
+					c.abandon(ids[j], context.Cause(ctx))
 				}
 			}
-			return fmt.Errorf("conn: batch: %w", ctx.Err())
+			return ctx.Err()
 		}
-	}
-	return nil
-}
-
-// sendCalls gives each non-nil channel the next id, registers it to receive
-// that id's reply, and queues the message that encode builds with those ids
-// (ids[i] is 0 where chans[i] is nil: a notification). It sets the ids in
-// ids, which has one element per channel, before it calls encode, which
-// reads them there. (Were ids an argument of encode, it would escape.)
-func (c *Conn) sendCalls(ctx context.Context, chans []chan response, ids []int64, encode func(dst []byte) []byte) error {
-	c.mu.Lock()
-	if err := c.admitLocked(ctx, true); err != nil {
-		c.mu.Unlock()
-		return err
-	}
-	wasIdle := len(c.pending) == 0
-	calls := false
-	for i, ch := range chans {
-		if ch != nil {
-			calls = true
-			c.nextID++
-			ids[i] = c.nextID
-			c.pending[c.nextID] = ch
-		}
-	}
-	if wasIdle && len(c.pending) > 0 {
-		c.broadcastLocked() // a reader stopped by a full queue reads on (waitForRoom)
-	}
-	b := getBuf()
-	*b = encode(*b)
-	write := c.enqueueLocked(b)
-	c.mu.Unlock()
-	if calls {
-		c.freeReader() // the replies must be read
-	}
-	if write {
-		// Not inline: the caller waits for its reply or its context, and a
-		// write stuck on a peer that does not read would keep it from both.
-		c.handOff(flushJob)
 	}
 	return nil
 }
@@ -204,47 +160,37 @@ func (c *Conn) sendCalls(ctx context.Context, chans []chan response, ids []int64
 func (c *Conn) admitLocked(ctx context.Context, call bool) error {
 	for {
 		switch {
-		case c.state >= closing, call && c.state == draining:
-			return closedError(c.err)
-		case c.outBytes <= c.cfg.outboxLimit:
+		case c.s.phase >= closing, call && c.s.phase == draining:
+			return closedError(c.s.err)
+		case c.s.outBytes <= c.cfg.outboxLimit:
 			return nil
 		}
-		ch := c.waitChanLocked()
-		c.mu.Unlock()
-		select {
-		case <-ch:
-			c.mu.Lock()
-		case <-ctx.Done():
-			c.mu.Lock()
+		if !c.waitLocked(ctx.Done(), nil) {
 			return ctx.Err()
 		}
 	}
 }
 
 // abandon forgets a call whose context ended and tells the peer.
-func (c *Conn) abandon(id int64) {
+func (c *Conn) abandon(id int64, cause error) {
 	c.mu.Lock()
-	_, waiting := c.pending[id]
-	delete(c.pending, id)
+	_, waiting := c.s.calls[id]
+	delete(c.s.calls, id)
 	c.mu.Unlock()
-	if !waiting || c.cfg.cancelMethod == "" {
-		return
+	if waiting {
+		c.cancelCall(id, cause)
 	}
-	b := getBuf()
-	*b = appendRequest(*b, ID{}, c.cfg.cancelMethod, strconv.AppendInt([]byte(`{"id":`), id, 10))
-	*b = append(*b, '}')
-	c.send(b, false)
 }
 
 // deliver hands a reply to the call waiting for it. Replies to unknown ids
 // (a cancelled call's late reply, or a confused peer) are logged and
 // dropped.
 func (c *Conn) deliver(env *envelope) {
-	n, err := strconv.ParseInt(string(env.id), 10, 64) // no copy: the string does not escape
+	n, err := strconv.ParseInt(string(env.id), 10, 64)
 	c.mu.Lock()
-	ch, ok := c.pending[n]
+	ch, ok := c.s.calls[n]
 	if ok && err == nil {
-		delete(c.pending, n)
+		delete(c.s.calls, n)
 	}
 	c.mu.Unlock()
 	if !ok || err != nil {

@@ -140,9 +140,9 @@ func TestManyCallsBothWays(t *testing.T) {
 }
 
 // TestCallbacksQueueStaysBounded is the other side of that exception: while
-// a handler awaits a reply the peer never sends, the queue grows to eight
-// times its limit and no further, so a peer that floods us meanwhile cannot
-// make memory grow without bound.
+// a handler that keeps its place (KeepPlace) awaits a reply the peer never
+// sends, the queue grows to eight times its limit and no further, so a peer
+// that floods us meanwhile cannot make memory grow without bound.
 func TestCallbacksQueueStaysBounded(t *testing.T) {
 	t.Parallel()
 	const limit = 2
@@ -150,7 +150,7 @@ func TestCallbacksQueueStaysBounded(t *testing.T) {
 	asked := make(chan struct{}, 1)
 	m.HandleFunc("ask", func(ctx context.Context, _ *conn.Request) (any, error) {
 		asked <- struct{}{}
-		return nil, conn.FromContext(ctx).Call(ctx, "never", nil, nil) // the peer never answers
+		return nil, conn.FromContext(ctx).Call(conn.KeepPlace(ctx), "never", nil, nil) // the peer never answers
 	})
 	_, p := serve(t, m, framers[0], conn.WithMaxConcurrency(1), conn.WithQueueLimit(limit))
 	w := &countingWriter{w: p.end}
@@ -171,4 +171,49 @@ func TestCallbacksQueueStaysBounded(t *testing.T) {
 	recv(t, asked, "ask to start")
 	waitCount(t, w.done.Load, int64(1+8*limit), "messages read")
 	never(t, sent, "the peer wrote its whole flood")
+}
+
+// TestCallFromHandlerGivesUpItsPlace checks that a handler waiting for its
+// peer's reply does not hold up what follows: an exclusive notification
+// handler that asks the peer something (as an LSP server asks the user in
+// initialized) lets later requests run and be answered meanwhile, while
+// what it did before the call stays visible to them. With KeepPlace, they
+// wait for it.
+func TestCallFromHandlerGivesUpItsPlace(t *testing.T) {
+	t.Parallel()
+	for _, keep := range []bool{false, true} {
+		t.Run(fmt.Sprintf("keep=%v", keep), func(t *testing.T) {
+			t.Parallel()
+			var before, answered atomic.Bool
+			m := conn.NewMux()
+			m.Handle("initialized", conn.HandlerFunc(func(ctx context.Context, _ *conn.Request) (any, error) {
+				before.Store(true)
+				if keep {
+					ctx = conn.KeepPlace(ctx)
+				}
+				err := conn.FromContext(ctx).Call(ctx, "window/showMessageRequest", nil, nil)
+				answered.Store(true)
+				return nil, err
+			}))
+			m.HandleFunc("hover", func(context.Context, *conn.Request) (any, error) {
+				return []bool{before.Load(), answered.Load()}, nil
+			})
+			_, p := serve(t, m, framers[0])
+			p.send(`{"jsonrpc":"2.0","method":"initialized"}`)
+			p.send(`{"jsonrpc":"2.0","method":"hover","id":1}`)
+			ask := p.reply()
+			if ask.Method != "window/showMessageRequest" {
+				t.Fatalf("got %+v, want the question", ask)
+			}
+			answer := `{"jsonrpc":"2.0","id":` + string(ask.ID) + `,"result":null}`
+			if keep {
+				time.Sleep(grace) // hover must wait for the answer
+				p.send(answer)
+				wantResult(t, p.reply(), "1", "[true,true]")
+				return
+			}
+			wantResult(t, p.reply(), "1", "[true,false]")
+			p.send(answer)
+		})
+	}
 }

@@ -131,14 +131,14 @@ func TestCancelIgnored(t *testing.T) {
 	wantResult(t, p.reply(), `"c"`, "null")
 }
 
-// TestCancelMethodOption checks WithCancelMethod: a renamed method cancels,
+// TestCancelMethodOption checks WithCancellation: a renamed method cancels,
 // and with "" the cancellation is an ordinary (here unknown) notification.
 func TestCancelMethodOption(t *testing.T) {
 	t.Parallel()
 	t.Run("renamed", func(t *testing.T) {
 		t.Parallel()
 		s, m := newCancelServer()
-		_, p := serve(t, m, framers[0], conn.WithCancelMethod("cancel"))
+		_, p := serve(t, m, framers[0], cancelMethod("cancel"))
 		p.send(`{"jsonrpc":"2.0","method":"block","id":1}`)
 		recv(t, s.started, "the handler to start")
 		p.send(cancelMsg("$/cancelRequest", "1")) // now an unknown notification
@@ -153,7 +153,7 @@ func TestCancelMethodOption(t *testing.T) {
 			seen <- req.Method + " " + string(req.Params)
 			return nil, nil
 		}), conn.Concurrent))
-		_, p := serve(t, m, framers[0], conn.WithCancelMethod(""))
+		_, p := serve(t, m, framers[0], cancelMethod(""))
 		p.send(`{"jsonrpc":"2.0","method":"block","id":1}`)
 		recv(t, s.started, "the handler to start")
 		p.send(cancelMsg("$/cancelRequest", "1"))
@@ -187,7 +187,7 @@ func TestCallContextEnds(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c, p := serve(t, nil, framers[0], conn.WithCancelMethod(tc.method))
+			c, p := serve(t, nil, framers[0], cancelMethod(tc.method))
 			ctx, cancel := tc.ctx()
 			defer cancel()
 			errc := make(chan error, 1)
@@ -266,4 +266,15 @@ func TestCallWhilePeerDoesNotRead(t *testing.T) {
 	defer cancel()
 	go func() { errc <- c.Notify(ctx, "n", nil) }()
 	recv(t, errc, "Notify to return")
+}
+
+// cancelMethod is LSP's cancellation under another method name, or none
+// for "".
+func cancelMethod(method string) conn.Option {
+	if method == "" {
+		return conn.WithCancellation(conn.Cancellation{})
+	}
+	cn := conn.LSPCancellation()
+	cn.Method = method
+	return conn.WithCancellation(cn)
 }

@@ -1,11 +1,17 @@
 package conn
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 )
+
+// This file is the wire format: ids, the envelope of a message read (parse,
+// classify) and of one written (the append functions).
 
 // ID is a request id: a JSON number, a JSON string, or null. It keeps the
 // exact JSON text the peer sent, so that the reply echoes it byte for byte
@@ -47,18 +53,12 @@ func (id *ID) UnmarshalJSON(data []byte) error {
 }
 
 // key returns a form of the ID in which two spellings of one string compare
-// equal ("a" and "\u0061"), for finding a request by the id a cancellation
-// names.
+// equal ("a" and "\u0061"): the key of the in-flight map.
 func (id ID) key() string {
-	if len(id.raw) > 0 && id.raw[0] == '"' {
-		for i := 0; i < len(id.raw); i++ {
-			if id.raw[i] == '\\' {
-				var s string
-				if json.Unmarshal([]byte(id.raw), &s) == nil {
-					return string(appendString(nil, s))
-				}
-				break
-			}
+	if len(id.raw) > 0 && id.raw[0] == '"' && bytes.IndexByte([]byte(id.raw), '\\') >= 0 {
+		var s string
+		if json.Unmarshal([]byte(id.raw), &s) == nil {
+			return string(appendString(nil, s))
 		}
 	}
 	return id.raw
@@ -76,8 +76,7 @@ func parseID(raw []byte) (ID, bool) {
 	case kindNumber, kindNull:
 		return ID{string(v)}, true
 	case kindString:
-		if !utf8.Valid(v) {
-			// Keep our output valid UTF-8 whatever came in.
+		if !utf8.Valid(v) { // keep what we echo valid UTF-8
 			var s string
 			_ = json.Unmarshal(v, &s)
 			return StringID(s), true
@@ -103,131 +102,55 @@ type Request struct {
 // never answered.
 func (r *Request) IsNotification() bool { return !r.ID.IsValid() }
 
-// envelope is the top level of one message: raw slices of the members that
-// JSON-RPC defines, found in one pass and not yet decoded.
+// envelope is the top level of one message: the raw members that JSON-RPC
+// defines, found in one pass and not yet decoded.
 type envelope struct {
 	version, method, id, params, result, err []byte
 	hasID, object                            bool
 }
 
-// parse reads the members of a message object into env, which is zero. A
-// syntax error means the message is not JSON at all (-32700); a non-object
-// leaves the envelope with nothing in it, which classify rejects (-32600).
-// (A method filling the caller's envelope, rather than a function returning
-// one, saves copying it on every message.)
-func (env *envelope) parse(data []byte) error {
+// parseEnvelope reads the members of one message. A syntax error means
+// the message is not JSON at all (-32700); a value that is not an object
+// gives an envelope with object unset, which classify rejects (-32600).
+func parseEnvelope(data []byte) (envelope, error) {
+	var env envelope
 	i := skipSpace(data, 0)
-	if i >= len(data) || data[i] != '{' {
-		end, err := skipValue(data, i, 0)
-		if err == nil {
-			err = trailing(data, end)
-		}
-		return err
-	}
-	env.object = true
-	if i == 0 && len(data) > len(versionMember) && string(data[:len(versionMember)]) == versionMember {
-		// How nearly every sender starts: the version member, without
-		// white space, and another member after it.
-		env.version = data[len(`{"jsonrpc":`) : len(versionMember)-1 : len(versionMember)-1]
-		i = skipSpace(data, len(versionMember))
-	} else {
-		i = skipSpace(data, i+1)
-		if i < len(data) && data[i] == '}' {
-			return trailing(data, i+1)
-		}
-	}
-	for {
-		if i >= len(data) || data[i] != '"' {
-			return &errSyntax{i, "expected object key"}
-		}
-		key, kend, err := scanKey(data, i)
+	if i < len(data) && data[i] == '{' {
+		env.object = true
+		end, err := eachMember(data, i, 1, env.set)
 		if err != nil {
-			return err
+			return env, err
 		}
-		i = skipSpace(data, kend)
-		if i >= len(data) || data[i] != ':' {
-			return &errSyntax{i, "expected ':'"}
-		}
-		vstart := skipSpace(data, i+1)
-		vend, err := skipValue(data, vstart, 1)
-		if err != nil {
-			return err
-		}
-		env.set(key, data[vstart:vend:vend])
-		i = skipSpace(data, vend)
-		if i >= len(data) {
-			return &errSyntax{i, "unterminated object"}
-		}
-		switch data[i] {
-		case ',':
-			i = skipSpace(data, i+1)
-		case '}':
-			return trailing(data, i+1)
-		default:
-			return &errSyntax{i, "expected ',' or '}'"}
-		}
+		return env, trailing(data, end)
 	}
+	end, err := skipValue(data, i, 0)
+	if err == nil {
+		err = trailing(data, end)
+	}
+	return env, err
 }
 
-// versionMember is how a message starts that puts the version first, as
-// nearly every sender does: parse takes it in one compare.
-const versionMember = `{"jsonrpc":"2.0",`
-
-// scanKey reads the member name that starts at data[i] and returns it,
-// decoded, and the index just after it. Names almost never hold escapes:
-// one that has none is the bytes between its quotes.
-func scanKey(data []byte, i int) (key []byte, end int, err error) {
-	if j := skipPlain(data, i+1); j < len(data) && data[j] == '"' {
-		return data[i+1 : j], j + 1, nil
+// set records one member; others are ignored, and a repeated member's last
+// value wins, as with encoding/json.
+func (env *envelope) set(name, value []byte) {
+	n := string(name) // no allocation: compared only
+	if bytes.IndexByte(name, '\\') >= 0 {
+		n = memberName(name)
 	}
-	if end, err = skipString(data, i); err != nil {
-		return nil, end, err
+	switch n {
+	case "jsonrpc":
+		env.version = value
+	case "id":
+		env.id, env.hasID = value, true
+	case "method":
+		env.method = value
+	case "params":
+		env.params = value
+	case "result":
+		env.result = value
+	case "error":
+		env.err = value
 	}
-	return unescapeKey(data[i+1 : end-1]), end, nil
-}
-
-// set records one member; unknown members are ignored, and a repeated
-// member's last value wins, as with encoding/json.
-func (env *envelope) set(key, value []byte) {
-	// By length first: then each compare is of a few bytes, inline.
-	switch len(key) {
-	case 2:
-		if string(key) == "id" {
-			env.id, env.hasID = value, true
-		}
-	case 5:
-		if string(key) == "error" {
-			env.err = value
-		}
-	case 6:
-		switch string(key) {
-		case "method":
-			env.method = value
-		case "params":
-			env.params = value
-		case "result":
-			env.result = value
-		}
-	case 7:
-		if string(key) == "jsonrpc" {
-			env.version = value
-		}
-	}
-}
-
-// unescapeKey decodes a member name that holds an escape.
-func unescapeKey(key []byte) []byte {
-	for _, c := range key {
-		if c == '\\' {
-			var s string
-			quoted := append(append([]byte{'"'}, key...), '"')
-			if json.Unmarshal(quoted, &s) == nil {
-				return []byte(s)
-			}
-			return key
-		}
-	}
-	return key
 }
 
 // msgKind is what a message is, once classified.
@@ -241,95 +164,184 @@ const (
 )
 
 // classify applies the JSON-RPC 2.0 rules to an envelope. For a request or a
-// notification it fills req; for an invalid message it returns the error to
+// notification it returns the Request; for an invalid message, the error to
 // answer with and the id to answer to (null when the id itself is bad).
-// The method's name is interned in names (which may be nil).
-func (env *envelope) classify(req *Request, names *methodNames) (msgKind, *Error) {
+func (env *envelope) classify() (msgKind, Request, *Error) {
+	var req Request
 	if !env.object {
-		return msgInvalid, invalidRequest("a message must be a JSON object")
+		return msgInvalid, req, invalidRequest("a message must be a JSON object")
 	}
 	if env.hasID {
-		// env.id is one valid JSON value already, so its first byte tells
-		// whether it may be an id, as parseID would.
 		if k := kindOf(env.id); k != kindNumber && k != kindString && k != kindNull {
-			return msgInvalid, invalidRequest(`"id" must be a string, a number or null`)
+			return msgInvalid, req, invalidRequest(`"id" must be a string, a number or null`)
 		}
 		if env.method == nil && (env.result != nil || env.err != nil) {
 			// A reply. Its "jsonrpc" member is not checked: answering a
-			// sloppy reply with an error would only confuse the peer. Its id
-			// stays in env.id, where deliver reads it without a copy.
-			return msgResponse, nil
+			// sloppy reply with an error would only confuse the peer.
+			return msgResponse, req, nil
 		}
 		req.ID, _ = parseID(env.id)
 	}
 	if string(env.version) != `"2.0"` {
-		return msgInvalid, invalidRequest(`"jsonrpc" must be "2.0"`)
-	}
-	if env.method == nil {
-		return msgInvalid, invalidRequest(`no "method"`)
+		return msgInvalid, req, invalidRequest(`"jsonrpc" must be "2.0"`)
 	}
 	if kindOf(env.method) != kindString {
-		return msgInvalid, invalidRequest(`"method" must be a string`)
+		if env.method == nil {
+			return msgInvalid, req, invalidRequest(`no "method"`)
+		}
+		return msgInvalid, req, invalidRequest(`"method" must be a string`)
 	}
-	req.Method = names.name(env.method)
+	req.Method = decodeString(env.method)
 	switch kindOf(env.params) {
 	case kindInvalid, kindNull:
 		// Absent, or null, which some clients send for "no params".
 	case kindObject, kindArray:
 		req.Params = env.params
 	default:
-		return msgInvalid, invalidRequest(`"params" must be an object or an array`)
+		return msgInvalid, req, invalidRequest(`"params" must be an object or an array`)
 	}
 	if env.hasID {
-		return msgRequest, nil
+		return msgRequest, req, nil
 	}
-	return msgNotification, nil
+	return msgNotification, req, nil
 }
 
-// methodNames interns the names of methods, so that reading a message does
-// not allocate its method's name: a handful of names serve a whole session.
-// It maps a name's JSON literal to the name, and remembers the last one
-// looked up, which a flood of one method finds without the map. Only the
-// read path uses it.
-type methodNames struct {
-	byLit map[string]internedName
-	last  internedName
-}
-
-// internedName is a method name and the JSON literal it was read from.
-type internedName struct{ lit, name string }
-
-// maxMethodNames bounds a methodNames, whatever names a peer makes up.
-const maxMethodNames = 256
-
-// name returns the method name of a JSON string literal.
-func (m *methodNames) name(lit []byte) string {
-	if string(lit) == m.last.lit { // string(lit) here does not allocate
-		return m.last.name
-	}
-	n, ok := m.byLit[string(lit)]
-	if !ok {
-		n = internedName{string(lit), decodeString(lit)}
-		if m.byLit == nil {
-			m.byLit = make(map[string]internedName)
-		}
-		if len(m.byLit) < maxMethodNames {
-			m.byLit[n.lit] = n
-		}
-	}
-	m.last = n
-	return n.name
-}
-
-// decodeString returns the Go string for a JSON string literal.
+// decodeString returns the Go string for a valid JSON string literal.
 func decodeString(lit []byte) string {
 	body := lit[1 : len(lit)-1]
-	for _, c := range body {
-		if c == '\\' {
-			var s string
-			_ = json.Unmarshal(lit, &s)
-			return s
+	if bytes.IndexByte(body, '\\') < 0 {
+		return string(body)
+	}
+	var s string
+	_ = json.Unmarshal(lit, &s)
+	return s
+}
+
+// The encoding side. A message is built by appending to a byte slice.
+
+// appendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD, so
+// that what we send is valid whatever we were given.
+func appendString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				dst = append(append(dst, s[start:i]...), `\ufffd`...)
+				i++
+				start = i
+				continue
+			}
+			i += size
+			continue
+		}
+		if plain[c] {
+			i++
+			continue
+		}
+		dst = append(dst, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			dst = append(dst, '\\', c)
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		default:
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+		i++
+		start = i
+	}
+	return append(append(dst, s[start:]...), '"')
+}
+
+// encodeValue encodes a result or params. A json.RawMessage is sent as it
+// is, once checked: the connection never sends invalid JSON.
+func encodeValue(v any) ([]byte, error) {
+	switch v := v.(type) {
+	case nil:
+		return []byte("null"), nil
+	case json.RawMessage:
+		if v == nil {
+			return []byte("null"), nil
+		}
+		if !validJSON(v) || !utf8.Valid(v) {
+			return nil, fmt.Errorf("invalid JSON in json.RawMessage (%d bytes)", len(v))
+		}
+		return v, nil
+	}
+	return json.Marshal(v)
+}
+
+// encodeParams encodes params, which must be nil or encode to an object or
+// an array (or null, taken as none).
+func encodeParams(params any) ([]byte, error) {
+	if params == nil {
+		return nil, nil
+	}
+	b, err := encodeValue(params)
+	if err != nil {
+		return nil, err
+	}
+	switch kindOf(b[skipSpace(b, 0):]) {
+	case kindObject, kindArray:
+		return b, nil
+	case kindNull:
+		return nil, nil
+	}
+	return nil, fmt.Errorf("params must encode to a JSON object or array, not %.20s", b)
+}
+
+const version = `{"jsonrpc":"2.0"`
+
+// appendResult appends a success reply.
+func appendResult(dst []byte, id ID, result []byte) []byte {
+	dst = slices.Grow(dst, len(version)+len(`,"id":,"result":}`)+len(id.raw)+len(result))
+	dst = append(appendID(append(dst, version...), id), `,"result":`...)
+	return append(append(dst, result...), '}')
+}
+
+// appendError appends an error reply. Data that is not valid JSON is sent
+// as a string.
+func appendError(dst []byte, id ID, e *Error) []byte {
+	dst = append(appendID(append(dst, version...), id), `,"error":{"code":`...)
+	dst = strconv.AppendInt(dst, e.Code, 10)
+	dst = appendString(append(dst, `,"message":`...), e.Message)
+	if len(e.Data) > 0 {
+		dst = append(dst, `,"data":`...)
+		if validJSON(e.Data) && utf8.Valid(e.Data) {
+			dst = append(dst, e.Data...)
+		} else {
+			dst = appendString(dst, string(e.Data))
 		}
 	}
-	return string(body)
+	return append(dst, '}', '}')
+}
+
+// appendRequest appends a request, or a notification if id is not valid.
+func appendRequest(dst []byte, id ID, method string, params []byte) []byte {
+	dst = slices.Grow(dst, len(version)+len(`,"id":,"method":"","params":}`)+len(id.raw)+len(method)+len(params))
+	dst = append(dst, version...)
+	if id.IsValid() {
+		dst = appendID(dst, id)
+	}
+	dst = appendString(append(dst, `,"method":`...), method)
+	if params != nil {
+		dst = append(append(dst, `,"params":`...), params...)
+	}
+	return append(dst, '}')
+}
+
+func appendID(dst []byte, id ID) []byte {
+	dst = append(dst, `,"id":`...)
+	if !id.IsValid() {
+		return append(dst, "null"...)
+	}
+	return append(dst, id.raw...)
 }

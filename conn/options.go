@@ -11,40 +11,44 @@ import (
 type Option func(*config)
 
 type config struct {
-	framer        framing.Framer
-	logger        *slog.Logger
-	maxConcurrent int
-	queueLimit    int
-	outboxLimit   int
-	cancelMethod  string
-	middleware    []Middleware
-	hooks         []Hook
-	closeTimeout  time.Duration
-	drainTimeout  time.Duration
-	watchPeriod   time.Duration // see watch, in dispatch.go; tests change it
+	framer         framing.Framer
+	logger         *slog.Logger
+	maxConcurrency int
+	maxRunning     int
+	queueLimit     int
+	maxBatch       int
+	outboxLimit    int
+	cancellation   Cancellation
+	preempt        map[string]Handler
+	middleware     []Middleware
+	hooks          []Hook
+	closeTimeout   time.Duration
+	drainTimeout   time.Duration
 }
 
 // The defaults. They suit a language server or a tool plugin talking to one
 // editor; a busy service may raise them.
 const (
 	DefaultMaxConcurrency = 64
+	DefaultMaxRunning     = 1024
 	DefaultQueueLimit     = 1024
+	DefaultMaxBatch       = 1024
 	DefaultOutboxLimit    = 32 << 20
-	DefaultCancelMethod   = "$/cancelRequest"
 	DefaultCloseTimeout   = 5 * time.Second
 	DefaultDrainTimeout   = 10 * time.Second
 )
 
 func newConfig(opts []Option) config {
 	c := config{
-		framer:        framing.Header(),
-		maxConcurrent: DefaultMaxConcurrency,
-		queueLimit:    DefaultQueueLimit,
-		outboxLimit:   DefaultOutboxLimit,
-		cancelMethod:  DefaultCancelMethod,
-		closeTimeout:  DefaultCloseTimeout,
-		drainTimeout:  DefaultDrainTimeout,
-		watchPeriod:   watchPeriod,
+		framer:         framing.Header(),
+		maxConcurrency: DefaultMaxConcurrency,
+		maxRunning:     DefaultMaxRunning,
+		queueLimit:     DefaultQueueLimit,
+		maxBatch:       DefaultMaxBatch,
+		outboxLimit:    DefaultOutboxLimit,
+		cancellation:   LSPCancellation(),
+		closeTimeout:   DefaultCloseTimeout,
+		drainTimeout:   DefaultDrainTimeout,
 	}
 	for _, o := range opts {
 		o(&c)
@@ -52,6 +56,7 @@ func newConfig(opts []Option) config {
 	if c.logger == nil {
 		c.logger = slog.Default()
 	}
+	c.maxRunning = max(c.maxRunning, c.maxConcurrency)
 	return c
 }
 
@@ -68,8 +73,18 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l }
 // WithMaxConcurrency bounds how many requests run at once while they hold
 // their place in the order (see the package doc). n < 1 means 1.
 func WithMaxConcurrency(n int) Option {
-	return func(c *config) { c.maxConcurrent = max(n, 1) }
+	return func(c *config) { c.maxConcurrency = max(n, 1) }
 }
+
+// WithMaxRunning bounds how many handlers run at once, counting those that
+// gave up their place in the order (Release, or a call to the peer). At the
+// bound nothing more starts, the queue fills and reading stops, as for a
+// full queue. It is at least the WithMaxConcurrency bound.
+func WithMaxRunning(n int) Option { return func(c *config) { c.maxRunning = max(n, 1) } }
+
+// WithMaxBatch bounds the elements of a batch received. A larger batch is
+// answered with one -32600 error, and nothing of it is kept. n < 1 means 1.
+func WithMaxBatch(n int) Option { return func(c *config) { c.maxBatch = max(n, 1) } }
 
 // WithQueueLimit bounds how many received messages may wait to start. When
 // the queue is full the connection stops reading until a message starts, so
@@ -85,12 +100,28 @@ func WithOutboxLimit(bytes int) Option {
 	return func(c *config) { c.outboxLimit = max(bytes, 1) }
 }
 
-// WithCancelMethod sets the notification that cancels a request, both ways:
-// received, it cancels the request it names; sent, it tells the peer that a
-// call's context has ended. The default is "$/cancelRequest", as in LSP. An
-// empty name turns cancellation messages off, for peers that do not speak
-// them.
-func WithCancelMethod(method string) Option { return func(c *config) { c.cancelMethod = method } }
+// WithCancellation sets how cancellation travels on the wire, both ways
+// (see Cancellation). The default is LSPCancellation(); the zero
+// Cancellation turns cancellation messages off, for peers that do not
+// speak them.
+func WithCancellation(cn Cancellation) Option { return func(c *config) { c.cancellation = cn } }
+
+// WithPreempt makes h handle method on the read path, ahead of the queue,
+// as soon as the message is read: it overtakes every message that waits,
+// and runs while other handlers run, whatever their mode. A request's reply
+// is sent at once. h must be quick and must not wait for the peer, since
+// nothing is read while it runs; FromContext(ctx) gives the connection.
+// Cancellation is handled this way (see WithCancellation); another use is
+// a notification that cancels work of the application's own, such as LSP's
+// window/workDoneProgress/cancel.
+func WithPreempt(method string, h Handler) Option {
+	return func(c *config) {
+		if c.preempt == nil {
+			c.preempt = make(map[string]Handler)
+		}
+		c.preempt[method] = h
+	}
+}
 
 // WithMiddleware wraps the handler; the first middleware is the outermost.
 func WithMiddleware(mw ...Middleware) Option {

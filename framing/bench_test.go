@@ -143,3 +143,37 @@ func BenchmarkReadFloor(b *testing.B) {
 		})
 	}
 }
+
+// garbageUnit is one message preceded by garbage, either on a line of its
+// own ("apart") or glued to the message's header ("glued"). The garbage is a
+// header line whose name is not a token, so it is refused with BadHeader.
+func garbageUnit(glued bool) string {
+	const garbage = `{"jsonrpc":"2.0","garbage":true}`
+	sep := "\r\n"
+	if glued {
+		sep = ""
+	}
+	return garbage + sep + frame(`{"jsonrpc":"2.0","method":"x"}`)
+}
+
+// BenchmarkGarbage reads a stream of garbageUnits: each op is one BadHeader
+// and one message. Garbage glued to a header must cost about what the same
+// garbage framed apart costs.
+func BenchmarkGarbage(b *testing.B) {
+	for _, glued := range []bool{false, true} {
+		name := map[bool]string{false: "apart", true: "glued"}[glued]
+		b.Run(name, func(b *testing.B) {
+			data := strings.Repeat(garbageUnit(glued), 256)
+			r := Header().NewReader(&cycleReader{data: []byte(data)})
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := r.ReadMessage(); err == nil {
+					b.Fatal("garbage read as a message")
+				}
+				if msg, err := r.ReadMessage(); err != nil || string(msg) != `{"jsonrpc":"2.0","method":"x"}` {
+					b.Fatalf("got %q, %v", msg, err)
+				}
+			}
+		})
+	}
+}

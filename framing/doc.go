@@ -41,21 +41,18 @@
 // DefaultMaxHeaderSize, 8 KiB; one header line can in any case not exceed the
 // reader's 64 KiB buffer). Memory grows with what actually arrives, never with
 // what a header claims: a claimed Content-Length up to 2 MiB is allocated at
-// once, a larger one grows as bytes come; refused input is discarded as it is
-// read and never buffered. Each Reader holds a 64 KiB bufio.Reader.
+// once, a larger body grows as its bytes come; refused input is discarded as
+// it is read and never buffered. Each Reader holds a 64 KiB bufio.Reader.
 //
-// Each ReadMessage returns a fresh slice that the caller owns;
-// ReadMessageInto (ReuseReader) reads into a buffer the caller gives back
-// when it has kept nothing of an earlier message. Each
+// # Concurrency and ownership
+//
+// A Reader is for one goroutine at a time; each ReadMessage returns a new
+// slice that the caller owns. A Writer is safe for concurrent use: each
 // WriteMessage makes exactly one Write call on the underlying io.Writer, under
-// a mutex, so a Writer is safe for concurrent use and messages never
-// interleave; write buffers are reused, so steady-state writes do not allocate.
-// If a Write fails after writing part of a frame, the stream is corrupt: that
-// error is returned, wrapped, by this and every later WriteMessage. A Reader is
-// for one goroutine at a time. The Header framing's Writers also write a
-// message that the caller has built after HeaderRoom bytes of room, putting the
-// header there (InPlaceWriter): a large message is then written without being
-// copied into a frame first.
+// a mutex, so messages never interleave. The Writers of this package are also
+// BatchWriters, which write several messages with one Write call. If a Write
+// fails after writing part of a frame, the stream is corrupt: that error is
+// returned, wrapped, by this and every later write.
 //
 // # Errors and resynchronisation
 //
@@ -73,7 +70,9 @@
 //     first discards input up to the next "Content-Length:" (in any case),
 //     wherever it stands — a body is not followed by a line break, so after
 //     garbage the next header often starts mid-line — and reads the next
-//     header block from there. If the input ends first, it returns io.EOF.
+//     header block from there. The search starts at the second byte of the
+//     line at which the block was refused, so a header glued to garbage
+//     before it is found. If the input ends first, it returns io.EOF.
 //   - TooLarge (Line): Size is the number of bytes seen so far; the rest of the
 //     line, if any, is discarded by the next ReadMessage, which then goes on
 //     with the next line.

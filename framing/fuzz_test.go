@@ -26,36 +26,15 @@ func heapAllocs() uint64 {
 }
 
 // fuzzRead reads data through f and checks the invariants every framing keeps.
-// With peek, it asks MessageBuffered before each read, as conn does, and
-// checks that a message it reports buffered is read without reaching the end.
-func fuzzRead(t *testing.T, f Framer, limit int, data []byte, wrap func(io.Reader) io.Reader, peek bool) []outcome {
+func fuzzRead(t *testing.T, f Framer, limit int, data []byte, wrap func(io.Reader) io.Reader) []outcome {
 	r := f.NewReader(wrap(bytes.NewReader(data)))
 	var outs []outcome
-	var spare []byte
 	total := 0
 	for calls := 0; ; calls++ {
 		if calls > len(data)+2 {
 			t.Fatalf("no end after %d calls on %d bytes", calls, len(data))
 		}
-		buffered := false
-		if br, ok := r.(BufferedReader); ok && peek {
-			buffered = br.MessageBuffered()
-		}
-		var msg []byte
-		var err error
-		if rr, ok := r.(ReuseReader); ok && peek {
-			// As conn does: into the last message's buffer (its text is
-			// kept in outs as a string).
-			msg, err = rr.ReadMessageInto(spare)
-			if err == nil {
-				spare = msg[:0]
-			}
-		} else {
-			msg, err = r.ReadMessage()
-		}
-		if buffered && (err == io.EOF || err == io.ErrUnexpectedEOF) {
-			t.Fatalf("MessageBuffered reported a message, then ReadMessage: %v", err)
-		}
+		msg, err := r.ReadMessage()
 		if err == nil {
 			if msg == nil || len(msg) > limit || !bytes.Contains(data, msg) {
 				t.Fatalf("bad message (%d bytes, limit %d): %.80q", len(msg), limit, msg)
@@ -97,7 +76,7 @@ func fuzzCheck(t *testing.T, f Framer, limit int, data []byte, maxBody int) []ou
 	// crying wolf.
 	for try := 0; try < 6; try++ {
 		before := heapAllocs()
-		want = fuzzRead(t, f, limit, data, whole, false)
+		want = fuzzRead(t, f, limit, data, whole)
 		used = heapAllocs() - before
 		// Read buffer, messages, errors, a few size-class spans of slack.
 		bound = uint64(readBufferSize + maxBody + 64<<10 + 4*len(data) + 512*len(want))
@@ -109,7 +88,7 @@ func fuzzCheck(t *testing.T, f Framer, limit int, data []byte, maxBody int) []ou
 		t.Fatalf("allocated %d bytes for %d bytes of input (bound %d)", used, len(data), bound)
 	}
 	for _, wrap := range []func(io.Reader) io.Reader{iotest.OneByteReader, iotest.HalfReader, iotest.DataErrReader, whole} {
-		got := fuzzRead(t, f, limit, data, wrap, true)
+		got := fuzzRead(t, f, limit, data, wrap)
 		if len(got) != len(want) {
 			t.Fatalf("split reads: got %v, want %v", got, want)
 		}
@@ -129,8 +108,8 @@ func FuzzHeaderReader(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const small = 64
 		fuzzCheck(t, Header(WithMaxMessageSize(small), WithMaxHeaderSize(128)), small, data, small)
-		// A body may take up to exactAllocLimit (2 MiB) before its bytes arrive, no more.
-		fuzzCheck(t, Header(), DefaultMaxMessageSize, data, exactAllocLimit)
+		// A body may take up to maxPrealloc before its bytes arrive, no more.
+		fuzzCheck(t, Header(), DefaultMaxMessageSize, data, maxPrealloc)
 	})
 }
 
@@ -190,9 +169,15 @@ func FuzzRoundTrip(f *testing.F) {
 		for _, fr := range framings {
 			var buf bytes.Buffer
 			w := fr.framer().NewWriter(&buf)
-			var want [][]byte
+			var want, sent [][]byte // messages to read back; bodies as written
+			refused := false
 			for _, b := range bodies {
 				err := w.WriteMessage(b)
+				if err == nil {
+					sent = append(sent, b)
+				} else {
+					refused = true
+				}
 				if fr.name == "line" {
 					// The line framing refuses blank bodies, compacts bodies
 					// with newlines if they are JSON (and refuses the rest),
@@ -221,6 +206,17 @@ func FuzzRoundTrip(f *testing.F) {
 					t.Fatalf("%s: write %q: %v", fr.name, b, err)
 				}
 				want = append(want, b)
+			}
+			// A batch writes the same bytes in one Write call, or refuses
+			// everything if one body is refused.
+			var batch countingWriter
+			bw := fr.framer().NewWriter(&batch).(BatchWriter)
+			if err := bw.WriteMessages(bodies); (err != nil) != refused || (refused && batch.writes != 0) {
+				t.Fatalf("%s: batch of %d bodies: %v after %d writes, refused %v", fr.name, len(bodies), err, batch.writes, refused)
+			}
+			batch = countingWriter{}
+			if err := bw.WriteMessages(sent); err != nil || batch.writes != min(1, len(sent)) || !bytes.Equal(batch.Bytes(), buf.Bytes()) {
+				t.Fatalf("%s: batch: %v, %d writes, %q; want %q", fr.name, err, batch.writes, batch.Bytes(), buf.Bytes())
 			}
 			r := fr.framer().NewReader(&buf)
 			for i, b := range want {

@@ -3,17 +3,17 @@ package framing
 import (
 	"bufio"
 	"bytes"
-	"encoding/binary"
-	"fmt"
+	"errors"
 	"io"
 	"math"
 	"strconv"
-	"sync"
+	"strings"
 )
 
-// Header returns the Framer of the LSP base protocol: every message is preceded
-// by a header block of `Name: value` lines, which must include Content-Length,
-// ended by an empty line. See the package documentation for the exact rules.
+// Header returns the Framer of the LSP base protocol: every message is
+// preceded by a header block of `Name: value` lines, which must include
+// Content-Length, ended by an empty line. See the package documentation for
+// the exact rules.
 func Header(opts ...Option) Framer {
 	return headerFramer{opts: buildOptions(opts)}
 }
@@ -21,168 +21,146 @@ func Header(opts ...Option) Framer {
 type headerFramer struct{ opts options }
 
 func (f headerFramer) NewReader(r io.Reader) Reader {
-	return &headerReader{br: bufio.NewReaderSize(r, readBufferSize), src: r, opts: f.opts}
+	return &headerReader{br: bufio.NewReaderSize(r, readBufferSize), opts: f.opts}
 }
 
 func (f headerFramer) NewWriter(w io.Writer) Writer {
-	return &headerWriter{w: w}
+	return &writer{w: w, frame: appendHeaderFrame}
 }
 
-// contentLengthPrefix is what resynchronisation looks for, anywhere in the
-// input: a message body is not followed by a line break, so after garbage the
-// next header may well start in the middle of a line.
-const contentLengthPrefix = "content-length:"
+// appendHeaderFrame appends body, behind its header block, to dst.
+func appendHeaderFrame(dst, body []byte) ([]byte, error) {
+	dst = append(dst, "Content-Length: "...)
+	dst = strconv.AppendInt(dst, int64(len(body)), 10)
+	dst = append(dst, "\r\n\r\n"...)
+	return append(dst, body...), nil
+}
 
-// exactAllocLimit is the largest claimed body for which the whole claimed size
-// is allocated up front. Beyond it the body buffer grows as bytes arrive. It is
-// 2 MiB rather than 1 so that a message of a little over 1 MiB (1 MiB of
-// params plus the envelope, a large file's text) is allocated once: growing
-// costs a second allocation of the whole size and a copy of the first MiB,
-// which made such messages half as fast to read.
-const exactAllocLimit = 2 << 20
-
+// headerReader reads header-framed messages.
+//
+// It parses each header line where it lies in the bufio.Reader and consumes
+// it only once it is accepted. A refused line is left in place but for its
+// first byte, and the search for the next "Content-Length:" starts there: a
+// header glued to the garbage before it is found without copying anything.
 type headerReader struct {
 	br   *bufio.Reader
-	src  io.Reader // what br reads from
 	opts options
 
 	// skip is the number of body bytes of a refused message (TooLarge,
 	// BadCharset) still to discard before the next message.
 	skip int64
-	// resync: after a BadHeader, discard input up to the next Content-Length:
-	// before reading the next header block.
+	// resync: after a BadHeader, discard input up to the next
+	// "Content-Length:" before reading a header block.
 	resync bool
-	// next is the canonical header that MessageBuffered found wholly
-	// buffered, with its body, for the next ReadMessage (hlen 0: none).
-	next struct {
-		hlen   int
-		length int64
-	}
 }
 
-func (r *headerReader) ReadMessage() ([]byte, error) { return r.ReadMessageInto(nil) }
-
-// ReadMessageInto implements ReuseReader.
-func (r *headerReader) ReadMessageInto(buf []byte) ([]byte, error) {
-	if r.skip > 0 {
-		if err := r.discardBody(); err != nil {
-			return nil, err
-		}
-	}
-	if r.resync {
-		if err := r.resyncStream(); err != nil {
-			return nil, err
-		}
-	}
-	if body, ok := r.readBuffered(buf); ok {
-		return body, nil
+func (r *headerReader) ReadMessage() ([]byte, error) {
+	if err := r.discard(); err != nil {
+		return nil, err
 	}
 	size, err := r.readHeader()
 	if err != nil {
 		return nil, err
 	}
-	return r.readBody(size, buf)
+	return r.readBody(size)
 }
 
-// readBuffered is ReadMessage's fast path: a message that is wholly in the
-// buffer, behind the header block every sender writes, within the limit, is
-// copied out in one step rather than read line by line. Anything else (ok
-// false) takes the general path, which reads exactly the same messages.
-func (r *headerReader) readBuffered(buf []byte) (body []byte, ok bool) {
-	in, _ := r.br.Peek(r.br.Buffered())
-	hlen, length, ok := r.next.hlen, r.next.length, r.next.hlen > 0
-	r.next.hlen = 0
-	if !ok {
-		hlen, length, ok = canonicalHeader(in)
-	}
-	if !ok || length > r.opts.maxMessage || int64(len(in)-hlen) < length {
-		return nil, false
-	}
-	body = into(buf, int(length))
-	copy(body, in[hlen:])
-	r.br.Discard(hlen + int(length)) // buffered: cannot fail
-	return body, true
-}
-
-// canonicalHeader parses the header block every sender writes,
-// "Content-Length: N\r\n\r\n", at the start of buf: its length and N. It
-// is not ok for anything else, including an N of more than 18 digits.
-func canonicalHeader(buf []byte) (hlen int, length int64, ok bool) {
-	const prefix = "Content-Length: "
-	// Two 8-byte compares rather than a byte-wise one: this runs for every
-	// message.
-	if len(buf) < len(prefix) ||
-		binary.LittleEndian.Uint64(buf) != prefixLo ||
-		binary.LittleEndian.Uint64(buf[8:]) != prefixHi {
-		return 0, 0, false
-	}
-	rest := buf[len(prefix):]
-	n := 0
-	for n < len(rest) && n < 18 && '0' <= rest[n] && rest[n] <= '9' {
-		length = length*10 + int64(rest[n]-'0') // 18 digits cannot overflow
-		n++
-	}
-	if n == 0 || len(rest)-n < 4 || binary.LittleEndian.Uint32(rest[n:]) != crlfcrlf {
-		return 0, 0, false
-	}
-	return len(prefix) + n + 4, length, true
-}
-
-// The canonical header's fixed bytes, as canonicalHeader loads them.
-var (
-	prefixLo = binary.LittleEndian.Uint64([]byte("Content-"))
-	prefixHi = binary.LittleEndian.Uint64([]byte("Length: "))
-	crlfcrlf = binary.LittleEndian.Uint32([]byte("\r\n\r\n"))
-)
-
-// MessageBuffered implements BufferedReader: it finds the end of the next
-// header block and its Content-Length in what is buffered, and reports
-// whether the whole body is buffered too. Anything unusual (a refused
-// message to skip, a resync, a header it does not follow) answers false.
-func (r *headerReader) MessageBuffered() bool {
-	if r.skip > 0 || r.resync {
-		return false
-	}
-	buf, _ := r.br.Peek(r.br.Buffered())
-	if hlen, length, ok := canonicalHeader(buf); ok {
-		if int64(len(buf)-hlen) < length {
-			return false
+// readHeader reads one header block and returns the body size it announces.
+func (r *headerReader) readHeader() (int64, error) {
+	var h header
+	total := 0 // bytes of the header block so far
+	for {
+		// A line can take what is left of the block's limit, within the buffer.
+		line, err := r.peekLine(max(1, min(r.opts.maxHeader-total, readBufferSize)))
+		switch {
+		case err == errLineTooLong:
+			return 0, r.badHeader("header line over " + strconv.Itoa(len(line)) + " bytes: " + quoteTrunc(line))
+		case err == io.EOF && total == 0 && isBlank(line):
+			r.br.Discard(len(line))
+			return 0, io.EOF // between messages
+		case err == io.EOF:
+			return 0, io.ErrUnexpectedEOF
+		case err != nil:
+			return 0, err
 		}
-		r.next.hlen, r.next.length = hlen, length // ReadMessage need not parse it again
-		return true
-	}
-	end := bytes.Index(buf, []byte("\r\n\r\n"))
-	if end < 0 {
-		return false
-	}
-	length := int64(-1)
-	for header := buf[:end]; len(header) > 0; {
-		line := header
-		if i := bytes.Index(header, []byte("\r\n")); i >= 0 {
-			line, header = header[:i], header[i+2:]
-		} else {
-			header = nil
-		}
-		colon := bytes.IndexByte(line, ':')
-		if colon < 0 || !equalFold(line[:colon], "content-length") {
+		content := trimLineEnd(line)
+		if len(content) == 0 && total == 0 {
+			r.br.Discard(len(line)) // a blank line between messages
 			continue
 		}
-		n, overflow, ok := parseLength(trimOWS(line[colon+1:]))
-		if !ok || overflow || length >= 0 {
-			return false // ReadMessage will report it, or it is not simple
+		if total += len(line); total > r.opts.maxHeader {
+			return 0, r.badHeader("header block exceeds " + strconv.Itoa(r.opts.maxHeader) + " bytes")
 		}
-		length = n
+		if len(content) > 0 {
+			if detail := h.parseLine(content); detail != "" {
+				return 0, r.badHeader(detail)
+			}
+			r.br.Discard(len(line))
+			continue
+		}
+		// The end of the block.
+		if !h.seen {
+			return 0, r.badHeader("missing Content-Length header")
+		}
+		r.br.Discard(len(line))
+		switch {
+		case h.length < 0:
+			r.skip = math.MaxInt64 // nothing can complete this body: drop all input
+			return 0, &Error{Kind: TooLarge, Size: -1, Limit: r.opts.maxMessage}
+		case h.length > r.opts.maxMessage:
+			r.skip = h.length
+			return 0, &Error{Kind: TooLarge, Size: h.length, Limit: r.opts.maxMessage}
+		case h.badCharset != "":
+			r.skip = h.length
+			return 0, &Error{Kind: BadCharset, Detail: "charset " + h.badCharset}
+		}
+		return h.length, nil
 	}
-	return length >= 0 && int64(len(buf)-end-4) >= length
 }
 
-// discardBody drops the body of a refused message without buffering it. The
-// input ending inside it is a clean end: the message was already reported.
-func (r *headerReader) discardBody() error {
+// peekLine returns the next line, "\n" included, without consuming it, if
+// it is at most n bytes long (n <= readBufferSize). Otherwise it returns the
+// first n bytes and errLineTooLong. At the end of input or on a read error,
+// it returns what is buffered and the error.
+func (r *headerReader) peekLine(n int) ([]byte, error) {
+	var err error
+	for seen := 0; ; {
+		buf, _ := r.br.Peek(min(r.br.Buffered(), n))
+		if i := bytes.IndexByte(buf[seen:], '\n'); i >= 0 {
+			return buf[:seen+i+1], nil
+		}
+		if len(buf) == n {
+			return buf, errLineTooLong
+		}
+		if err != nil {
+			return buf, err
+		}
+		seen = len(buf)
+		_, err = r.br.Peek(seen + 1) // read more
+	}
+}
+
+// errLineTooLong is peekLine's error for a line over its limit.
+var errLineTooLong = errors.New("framing: line too long")
+
+// badHeader refuses the header block at the line that starts the buffered
+// input. It consumes the first byte of that line, so that the next
+// ReadMessage looks for "Content-Length:" from the second.
+func (r *headerReader) badHeader(detail string) error {
+	r.br.Discard(1)
+	r.resync = true
+	return &Error{Kind: BadHeader, Detail: detail}
+}
+
+// discard drops what refused messages left: the rest of a body, then, after
+// a BadHeader, the input up to the next "Content-Length:", in any case,
+// wherever it stands (a body is not followed by a line break, so the next
+// header often starts mid-line). It reads in place, in bounded memory. The
+// input ending there is io.EOF: the refused message was already reported.
+func (r *headerReader) discard() error {
 	for r.skip > 0 {
-		n := min(r.skip, 1<<30)
-		d, err := r.br.Discard(int(n))
-		r.skip -= int64(d)
+		n, err := r.br.Discard(int(min(r.skip, 1<<30)))
+		r.skip -= int64(n)
 		if err == io.EOF {
 			r.skip = 0
 		}
@@ -190,300 +168,177 @@ func (r *headerReader) discardBody() error {
 			return err
 		}
 	}
-	return nil
-}
-
-// resyncStream discards input, in bounded memory, up to the next
-// Content-Length: (case-insensitively), wherever it stands. At the end of
-// input it returns io.EOF.
-func (r *headerReader) resyncStream() error {
-	keep := len(contentLengthPrefix) - 1 // a tail that may begin a match
-	for {
-		if _, err := r.br.Peek(len(contentLengthPrefix)); err != nil {
-			r.br.Discard(r.br.Buffered())
-			r.resync = false
-			return err
-		}
+	const name = "content-length"
+	for r.resync {
+		_, err := r.br.Peek(len(name) + 1) // read more, if a whole "Content-Length:" is not buffered
 		buf, _ := r.br.Peek(r.br.Buffered())
-		if i := indexFold(buf, contentLengthPrefix); i >= 0 {
+		if i := indexContentLength(buf); i >= 0 {
 			r.br.Discard(i)
 			r.resync = false
 			return nil
 		}
-		r.br.Discard(len(buf) - keep)
-	}
-}
-
-// badHeader returns a BadHeader error and arranges for the next ReadMessage to
-// resynchronise. line is the rejected line, if there is one: a header glued
-// to the garbage before it (`garbageContent-Length: 5`) is found there, and
-// reading goes on from it.
-func (r *headerReader) badHeader(line []byte, detail string) error {
-	r.resync = true
-	if len(line) > 1 {
-		if i := indexFold(line[1:], contentLengthPrefix); i >= 0 {
-			// Put the rest of the line back in front of what is buffered.
-			rest := append(bytes.Clone(line[1+i:]), peekAll(r.br)...)
-			r.src = io.MultiReader(bytes.NewReader(rest), r.src)
-			r.br = bufio.NewReaderSize(r.src, readBufferSize)
-			r.resync = false
+		if err == io.EOF {
+			r.br.Discard(len(buf))
 		}
+		if err != nil {
+			return err
+		}
+		r.br.Discard(len(buf) - len(name)) // keep what may begin a match
 	}
-	return &Error{Kind: BadHeader, Detail: detail}
+	return nil
 }
 
-// peekAll returns what br has buffered, and consumes it.
-func peekAll(br *bufio.Reader) []byte {
-	buf, _ := br.Peek(br.Buffered())
-	out := bytes.Clone(buf)
-	br.Discard(len(buf))
-	return out
-}
-
-// indexFold returns the index of the first case-insensitive match of lower
-// (an ASCII lower-case string) in b, or -1.
-func indexFold(b []byte, lower string) int {
-	for i := 0; i+len(lower) <= len(b); i++ {
-		if c := b[i]; c == lower[0] || c == lower[0]-'a'+'A' {
-			if equalFold(b[i:i+len(lower)], lower) {
-				return i
-			}
+// indexContentLength returns the index in b of the first "Content-Length:",
+// in any case, or -1. It looks for colons, which are rarer than letters.
+func indexContentLength(b []byte) int {
+	const name = "content-length"
+	for i := len(name); i < len(b); i++ {
+		j := bytes.IndexByte(b[i:], ':')
+		if j < 0 {
+			return -1
+		}
+		i += j
+		if equalFold(b[i-len(name):i], name) {
+			return i - len(name)
 		}
 	}
 	return -1
 }
 
-// readHeader reads one header block and returns the body size it announces.
-func (r *headerReader) readHeader() (int64, error) {
-	var (
-		total      int   // bytes of the header block so far
-		length     int64 // Content-Length, if seen
-		seen       bool  // a Content-Length was seen
-		overflow   bool  // the Content-Length overflows int64
-		badCharset string
-	)
-	for {
-		line, err := r.br.ReadSlice('\n')
-		if err != nil {
-			if err == bufio.ErrBufferFull {
-				return 0, r.badHeader(line, "header line longer than "+strconv.Itoa(len(line))+" bytes: "+quoteTrunc(line))
-			}
-			if err == io.EOF {
-				if total == 0 && isBlank(line) {
-					return 0, io.EOF // between messages
-				}
-				return 0, io.ErrUnexpectedEOF
-			}
-			return 0, err
-		}
-		content := line[:len(line)-1]
-		if n := len(content); n > 0 && content[n-1] == '\r' {
-			content = content[:n-1]
-		}
-		if len(content) == 0 && total == 0 {
-			continue // tolerate stray blank lines between messages
-		}
-		total += len(line)
-		if total > r.opts.maxHeader {
-			return 0, r.badHeader(nil, "header block exceeds "+strconv.Itoa(r.opts.maxHeader)+" bytes")
-		}
-		if len(content) == 0 {
-			break // end of the header block
-		}
-
-		var value []byte
-		isLength := false
-		if len(content) >= len("Content-Length:") && string(content[:len("Content-Length:")]) == "Content-Length:" {
-			// Fast path: the canonical spelling every sender uses.
-			isLength, value = true, trimOWS(content[len("Content-Length:"):])
-		} else {
-			colon := bytes.IndexByte(content, ':')
-			if colon < 0 {
-				return 0, r.badHeader(line, "header line without colon: "+quoteTrunc(content))
-			}
-			name := content[:colon]
-			if !isToken(name) {
-				return 0, r.badHeader(line, "invalid header name: "+quoteTrunc(content))
-			}
-			value = trimOWS(content[colon+1:])
-			switch {
-			case equalFold(name, "content-length"):
-				isLength = true
-			case equalFold(name, "content-type"):
-				if cs, ok := checkCharset(value); !ok && badCharset == "" {
-					badCharset = quoteTrunc(cs)
-				}
-			}
-		}
-		if isLength {
-			n, ovf, ok := parseLength(value)
-			if !ok {
-				return 0, r.badHeader(nil, "invalid Content-Length: "+quoteTrunc(content))
-			}
-			if seen && (n != length || ovf != overflow) {
-				return 0, r.badHeader(nil, "conflicting Content-Length headers: "+quoteTrunc(content))
-			}
-			length, overflow, seen = n, ovf, true
-		}
-	}
-
-	if !seen {
-		return 0, r.badHeader(nil, "missing Content-Length header")
-	}
-	if overflow {
-		r.skip = math.MaxInt64 // nothing will ever complete this body: drop up to EOF
-		return 0, &Error{Kind: TooLarge, Size: -1, Limit: r.opts.maxMessage}
-	}
-	if length > r.opts.maxMessage {
-		r.skip = length
-		return 0, &Error{Kind: TooLarge, Size: length, Limit: r.opts.maxMessage}
-	}
-	if badCharset != "" {
-		r.skip = length
-		return 0, &Error{Kind: BadCharset, Detail: "charset " + badCharset}
-	}
-	return length, nil
-}
-
-// readBody reads a body of size bytes, into dst if it has room. Memory grows
-// with what arrives, not with what the header claimed.
-func (r *headerReader) readBody(size int64, dst []byte) ([]byte, error) {
-	if size == 0 {
-		return []byte{}, nil
-	}
-	if size <= exactAllocLimit {
-		buf := into(dst, int(size))
-		if _, err := io.ReadFull(r.br, buf); err != nil {
-			return nil, bodyErr(err)
-		}
-		return buf, nil
-	}
-	buf := make([]byte, exactAllocLimit)
+// readBody reads a body of size bytes. A body of up to maxPrealloc bytes is
+// allocated at once; a larger one grows as its bytes arrive, so that memory
+// follows what the peer sends, not what its header claims.
+func (r *headerReader) readBody(size int64) ([]byte, error) {
+	body := make([]byte, min(size, maxPrealloc))
 	n := 0
 	for {
-		m, err := io.ReadFull(r.br, buf[n:])
+		m, err := io.ReadFull(r.br, body[n:])
 		n += m
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF // the input ended inside the body
+		}
 		if err != nil {
-			return nil, bodyErr(err)
+			return nil, err
 		}
 		if int64(n) == size {
-			return buf, nil
+			return body, nil
 		}
-		next := int64(2 * len(buf))
-		if next > size {
-			next = size
-		}
-		nb := make([]byte, next)
-		copy(nb, buf[:n])
-		buf = nb
+		grown := make([]byte, min(2*int64(n), size))
+		copy(grown, body)
+		body = grown
 	}
 }
 
-// bodyErr maps an error met inside a body: any end of input is unexpected.
-func bodyErr(err error) error {
-	if err == io.EOF {
-		return io.ErrUnexpectedEOF
-	}
-	return err
+// maxPrealloc is the largest body allocated whole before its bytes arrive.
+// It is above 1 MiB so that a message of a little over 1 MiB (a large file's
+// text in an envelope) is read into one allocation.
+const maxPrealloc = 2 << 20
+
+// header collects what one header block says.
+type header struct {
+	length     int64  // Content-Length; -1 if it overflows int64
+	seen       bool   // a Content-Length header was seen
+	badCharset string // the refused charset of a Content-Type header, quoted
 }
 
-// parseLength parses a Content-Length value: one or more decimal digits, nothing
-// else. overflow reports a value beyond int64 (n is then meaningless).
-func parseLength(v []byte) (n int64, overflow, ok bool) {
+// parseLine takes in one header line, without its line end. It returns why
+// the line is refused, or "".
+func (h *header) parseLine(line []byte) string {
+	name, value, ok := bytes.Cut(line, []byte(":"))
+	if !ok {
+		return "header line without colon: " + quoteTrunc(line)
+	}
+	if !isToken(name) {
+		return "invalid header name: " + quoteTrunc(line)
+	}
+	value = trimOWS(value)
+	switch {
+	case equalFold(name, "content-length"):
+		n, ok := parseLength(value)
+		if !ok {
+			return "invalid Content-Length: " + quoteTrunc(line)
+		}
+		if h.seen && n != h.length {
+			return "conflicting Content-Length headers: " + quoteTrunc(line)
+		}
+		h.length, h.seen = n, true
+	case equalFold(name, "content-type"):
+		if cs, ok := checkCharset(value); !ok && h.badCharset == "" {
+			h.badCharset = quoteTrunc(cs)
+		}
+	}
+	return ""
+}
+
+// parseLength parses a Content-Length value: one or more decimal digits,
+// nothing else. n is -1 if the value overflows int64.
+func parseLength(v []byte) (n int64, ok bool) {
 	if len(v) == 0 {
-		return 0, false, false
+		return 0, false
 	}
 	for _, c := range v {
 		if c < '0' || c > '9' {
-			return 0, false, false
+			return 0, false
 		}
-		d := int64(c - '0')
-		if !overflow {
-			if n > (math.MaxInt64-d)/10 {
-				overflow = true
-			} else {
-				n = n*10 + d
-			}
+		if d := int64(c - '0'); n > (math.MaxInt64-d)/10 {
+			n = -1
+		} else if n >= 0 {
+			n = n*10 + d
 		}
 	}
-	if overflow {
-		n = -1
-	}
-	return n, overflow, true
+	return n, true
 }
 
 // checkCharset looks at a Content-Type value and reports whether its charset
-// parameter, if any, is utf-8 (or utf8). The media type itself is not checked.
-// If not ok, cs is the offending charset value as it appeared.
-func checkCharset(v []byte) (cs []byte, ok bool) {
-	i := bytes.IndexByte(v, ';')
-	if i < 0 {
-		return nil, true
-	}
-	v = v[i+1:]
-	for len(v) > 0 {
-		v = trimOWS(v)
-		// parameter name
-		j := 0
-		for j < len(v) && v[j] != '=' && v[j] != ';' {
-			j++
-		}
-		name := trimOWS(v[:j])
-		if j == len(v) || v[j] == ';' { // a parameter without a value: ignore
-			if j < len(v) {
-				j++
+// parameter, if any, is utf-8 (or utf8), in any case, quoted or not. The
+// media type itself is not checked. If not ok, raw is the refused charset as
+// it appeared.
+func checkCharset(v []byte) (raw []byte, ok bool) {
+	_, params, _ := bytes.Cut(v, []byte(";"))
+	for len(params) > 0 {
+		var param []byte
+		param, params = cutParam(params)
+		name, raw, hasValue := bytes.Cut(param, []byte("="))
+		if raw = trimOWS(raw); hasValue && equalFold(trimOWS(name), "charset") {
+			if val := unquote(raw); !equalFold(val, "utf-8") && !equalFold(val, "utf8") {
+				return raw, false
 			}
-			v = v[j:]
-			continue
-		}
-		v = trimOWS(v[j+1:])
-		// parameter value: token or quoted-string
-		var raw, val []byte
-		var buf [16]byte
-		if len(v) > 0 && v[0] == '"' {
-			k, n := 1, 0
-			for k < len(v) && v[k] != '"' {
-				if v[k] == '\\' && k+1 < len(v) {
-					k++
-				}
-				if n < len(buf) {
-					buf[n] = v[k]
-				}
-				n++
-				k++
-			}
-			if k < len(v) {
-				k++ // closing quote
-			}
-			raw = v[:k]
-			if n <= len(buf) {
-				val = buf[:n]
-			} else {
-				val = v[:k] // too long to be utf-8 anyway
-			}
-			v = v[k:]
-			if k := bytes.IndexByte(v, ';'); k >= 0 {
-				v = v[k+1:]
-			} else {
-				v = nil
-			}
-		} else {
-			k := bytes.IndexByte(v, ';')
-			if k < 0 {
-				k = len(v)
-			}
-			raw = trimOWS(v[:k])
-			val = raw
-			if k < len(v) {
-				k++
-			}
-			v = v[k:]
-		}
-		if equalFold(name, "charset") && !equalFold(val, "utf-8") && !equalFold(val, "utf8") {
-			return raw, false
 		}
 	}
 	return nil, true
+}
+
+// cutParam cuts media type parameters at the first ";" outside a quoted
+// string.
+func cutParam(params []byte) (param, rest []byte) {
+	quoted := false
+	for i := 0; i < len(params); i++ {
+		switch c := params[i]; {
+		case c == '\\' && quoted:
+			i++
+		case c == '"':
+			quoted = !quoted
+		case c == ';' && !quoted:
+			return params[:i], params[i+1:]
+		}
+	}
+	return params, nil
+}
+
+// unquote returns the value of a quoted string (without a closing quote, up
+// to the end), or v as is if it is not quoted.
+func unquote(v []byte) []byte {
+	if len(v) == 0 || v[0] != '"' {
+		return v
+	}
+	var val []byte
+	for i := 1; i < len(v) && v[i] != '"'; i++ {
+		if v[i] == '\\' && i+1 < len(v) {
+			i++
+		}
+		val = append(val, v[i])
+	}
+	return val
 }
 
 // trimOWS trims spaces and tabs at both ends of b.
@@ -497,14 +352,13 @@ func trimOWS(b []byte) []byte {
 	return b
 }
 
-// equalFold reports whether b equals the lower-case ASCII string lower, ignoring
-// ASCII case.
+// equalFold reports whether b equals the lower-case ASCII string lower,
+// ignoring ASCII case.
 func equalFold(b []byte, lower string) bool {
 	if len(b) != len(lower) {
 		return false
 	}
-	for i := 0; i < len(b); i++ {
-		c := b[i]
+	for i, c := range b {
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
@@ -515,93 +369,21 @@ func equalFold(b []byte, lower string) bool {
 	return true
 }
 
-// tokenChars marks the bytes allowed in an HTTP token (a header name).
-var tokenChars = func() (t [256]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] = true
-		t[c-'a'+'A'] = true
-	}
-	for _, c := range "!#$%&'*+-.^_`|~" {
-		t[c] = true
-	}
-	return t
-}()
-
-// isToken reports whether b is a non-empty HTTP token.
+// isToken reports whether b is a non-empty HTTP token, as a header name must
+// be.
 func isToken(b []byte) bool {
-	if len(b) == 0 {
-		return false
-	}
 	for _, c := range b {
 		if !tokenChars[c] {
 			return false
 		}
 	}
-	return true
+	return len(b) > 0
 }
 
-type headerWriter struct {
-	mu      sync.Mutex
-	w       io.Writer
-	buf     writeBuf
-	corrupt error // set once a frame was only partly written
-}
-
-func (w *headerWriter) WriteMessage(body []byte) error {
-	return w.WriteMessages([][]byte{body})
-}
-
-// WriteMessages implements BatchWriter.
-func (w *headerWriter) WriteMessages(bodies [][]byte) error {
-	size := 0
-	for _, body := range bodies {
-		size += len(body) + len("Content-Length: \r\n\r\n") + 20
+// tokenChars marks the bytes allowed in an HTTP token.
+var tokenChars = func() (t [256]bool) {
+	for c := range t {
+		t[c] = '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || strings.IndexByte("!#$%&'*+-.^_`|~", byte(c)) >= 0
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.corrupt != nil {
-		return w.corrupt
-	}
-	buf := w.buf.get(size)
-	for _, body := range bodies {
-		buf = appendHeader(buf, len(body))
-		buf = append(buf, body...)
-	}
-	corrupt, err := writeFrame(w.w, buf)
-	w.buf.put(buf)
-	if corrupt {
-		w.corrupt = err
-	}
-	return err
-}
-
-// WriteInPlace implements InPlaceWriter.
-func (w *headerWriter) WriteInPlace(buf []byte) error {
-	if len(buf) < HeaderRoom {
-		return fmt.Errorf("framing: WriteInPlace: %d bytes, less than HeaderRoom", len(buf))
-	}
-	var header [HeaderRoom]byte
-	h := appendHeader(header[:0], len(buf)-HeaderRoom)
-	frame := buf[HeaderRoom-len(h):]
-	copy(frame, h)
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.corrupt != nil {
-		return w.corrupt
-	}
-	corrupt, err := writeFrame(w.w, frame)
-	if corrupt {
-		w.corrupt = err
-	}
-	return err
-}
-
-// appendHeader appends the header block of a body of n bytes.
-func appendHeader(dst []byte, n int) []byte {
-	dst = append(dst, "Content-Length: "...)
-	dst = strconv.AppendInt(dst, int64(n), 10)
-	return append(dst, "\r\n\r\n"...)
-}
+	return t
+}()

@@ -46,6 +46,7 @@ func TestHeaderReader(t *testing.T) {
 		{"charset spaces", nil, "Content-Type: a/b ;  CharSet = Utf-8 ; q=1\r\nContent-Length: 1\r\n\r\nx", []outcome{M("x"), EOF}},
 		{"charset absent", nil, "Content-Type: application/json\r\nContent-Length: 1\r\n\r\nx", []outcome{M("x"), EOF}},
 		{"other params", nil, "Content-Type: a/b; foo=\"x;charset=latin1\"; bar; charset=utf8\r\nContent-Length: 1\r\n\r\nx", []outcome{M("x"), EOF}},
+		{"charset without value ignored", nil, "Content-Type: a/b; charset; x=y\r\nContent-Length: 1\r\n\r\nx", []outcome{M("x"), EOF}},
 		{"media type not checked", nil, "Content-Type: !!garbage!!\r\nContent-Length: 1\r\n\r\nx", []outcome{M("x"), EOF}},
 		{"charset latin1", nil, "Content-Type: text/plain; charset=latin1\r\nContent-Length: 5\r\n\r\nhello" + frame("next"), []outcome{E(BadCharset), M("next"), EOF}},
 		{"charset quoted latin1", nil, "Content-Type: text/plain; charset=\"ISO-8859-1\"\r\nContent-Length: 5\r\n\r\nhello" + frame("next"), []outcome{E(BadCharset), M("next"), EOF}},
@@ -101,6 +102,9 @@ func TestHeaderReader(t *testing.T) {
 		{"resync then EOF mid line", nil, "garbage\r\nmore garbage", []outcome{E(BadHeader), EOF}},
 		{"resync then EOF on prefix", nil, "garbage\r\nContent-Len", []outcome{E(BadHeader), EOF}},
 		{"binary garbage", nil, "\x00\x01\x02\xff\xfe\r\n\x00:\x00\r\n" + frame("ok"), []outcome{E(BadHeader), M("ok"), EOF}},
+		{"glued header across the buffer's end", nil, strings.Repeat("g", readBufferSize-7) + "Content-Length: 2\r\n\r\nhi" + frame("ok"), []outcome{E(BadHeader), M("hi"), M("ok"), EOF}},
+		{"glued header just before the buffer's end", nil, strings.Repeat("g", readBufferSize-15) + "Content-Length: 2\r\n\r\nhi" + frame("ok"), []outcome{E(BadHeader), M("hi"), M("ok"), EOF}},
+		{"glued header just after the buffer's end", nil, strings.Repeat("g", readBufferSize+1) + "content-length: 2\r\n\r\nhi" + frame("ok"), []outcome{E(BadHeader), M("hi"), M("ok"), EOF}},
 		{"resync onto bad header", nil, "garbage\r\nContent-Length: x\r\n\r\n" + frame("ok"), []outcome{E(BadHeader), E(BadHeader), M("ok"), EOF}},
 
 		// EOF positions
@@ -150,6 +154,7 @@ func TestHeaderErrorFields(t *testing.T) {
 		{"Content-Type: a/b; charset=\"latin1\"\r\nContent-Length: 0\r\n\r\n", `"\"latin1\""`},
 		{"Content-Length: -1\r\n\r\n", `"Content-Length: -1"`},
 		{"X: 1\r\n\r\n", "missing Content-Length"},
+		{"X: " + strings.Repeat("x", 9000) + "\r\n\r\n", "header line over 8192 bytes"},
 		{"Content-Length: 1\r\nContent-Length: 2\r\n\r\n", "conflicting"},
 	}
 	for _, d := range details {
@@ -161,53 +166,17 @@ func TestHeaderErrorFields(t *testing.T) {
 }
 
 // TestEmptyBodyNotNil checks that an empty message is an empty slice, not
-// nil, whichever way it is read: alone or behind a buffered message, by
-// ReadMessage or ReadMessageInto with or without a buffer.
+// nil, whether it comes alone or behind another message.
 func TestEmptyBodyNotNil(t *testing.T) {
 	for _, input := range []string{"Content-Length: 0\r\n\r\n", frame("x") + "Content-Length: 0\r\n\r\n"} {
-		for _, buf := range [][]byte{nil, make([]byte, 0, 8)} {
-			for _, into := range []bool{false, true} {
-				r := Header().NewReader(strings.NewReader(input))
-				var msg []byte
-				var err error
-				for range strings.Count(input, "Content-Length") {
-					if into {
-						msg, err = r.(ReuseReader).ReadMessageInto(buf)
-					} else {
-						msg, err = r.ReadMessage()
-					}
-				}
-				if err != nil || msg == nil || len(msg) != 0 {
-					t.Errorf("%q (into %v, buffer %v): got %v, %v; want an empty non-nil slice", input, into, buf != nil, msg, err)
-				}
-			}
+		r := Header().NewReader(strings.NewReader(input))
+		var msg []byte
+		var err error
+		for range strings.Count(input, "Content-Length") {
+			msg, err = r.ReadMessage()
 		}
-	}
-}
-
-// TestReadMessageInto checks that both framings read a message into the
-// buffer given when it has room (the same memory) and into a new one when
-// not, whether the message is read from the buffer at once or bit by bit.
-func TestReadMessageInto(t *testing.T) {
-	for _, f := range []struct {
-		name  string
-		f     Framer
-		frame func(string) string
-	}{
-		{"header", Header(), frame},
-		{"line", Line(), func(s string) string { return s + "\n" }},
-	} {
-		for _, wrap := range []func(io.Reader) io.Reader{func(r io.Reader) io.Reader { return r }, iotest.OneByteReader} {
-			r := f.f.NewReader(wrap(strings.NewReader(f.frame("short") + f.frame("a longer message"))))
-			buf := make([]byte, 0, 8)
-			msg, err := r.(ReuseReader).ReadMessageInto(buf)
-			if err != nil || string(msg) != "short" || &msg[0] != &buf[:1][0] {
-				t.Errorf("%s: first: %q, %v (in the buffer given: %v)", f.name, msg, err, err == nil && &msg[0] == &buf[:1][0])
-			}
-			msg, err = r.(ReuseReader).ReadMessageInto(buf)
-			if err != nil || string(msg) != "a longer message" || &msg[0] == &buf[:1][0] {
-				t.Errorf("%s: second: %q, %v; want it in a new slice", f.name, msg, err)
-			}
+		if err != nil || msg == nil || len(msg) != 0 {
+			t.Errorf("%q: got %v, %v; want an empty non-nil slice", input, msg, err)
 		}
 	}
 }
@@ -323,7 +292,7 @@ func TestHeaderHugeClaimAllocatesLittle(t *testing.T) {
 			})
 			checkOutcomes(t, got, tt.want)
 			// The reader's 64 KiB buffer, at most 1 MiB for a started body, and change.
-			if limit := uint64(readBufferSize + exactAllocLimit + 64<<10); n > limit {
+			if limit := uint64(readBufferSize + maxPrealloc + 64<<10); n > limit {
 				t.Errorf("allocated %d bytes, want <= %d", n, limit)
 			}
 		})
@@ -351,7 +320,7 @@ func TestHeaderDiscardBoundedMemory(t *testing.T) {
 }
 
 func TestHeaderLargeBodies(t *testing.T) {
-	for _, size := range []int{exactAllocLimit - 1, exactAllocLimit, exactAllocLimit + 1, 3<<20 + 12345, 8 << 20} {
+	for _, size := range []int{maxPrealloc - 1, maxPrealloc, maxPrealloc + 1, 3<<20 + 12345, 8 << 20} {
 		body := make([]byte, size)
 		for i := range body {
 			body[i] = byte(i * 7)
@@ -411,5 +380,29 @@ func TestHeaderWriter(t *testing.T) {
 	}
 	if !strings.HasPrefix(cw.String(), "Content-Length: 17\r\n\r\n{\"jsonrpc\":\"2.0\"}Content-Length: 0\r\n\r\nContent-Length: 1\r\n\r\nx") {
 		t.Errorf("output = %q", cw.String()[:80])
+	}
+}
+
+// TestGarbageGluedCostsAsApart checks that garbage glued in front of a
+// header costs about the memory of the same garbage on a line of its own:
+// the reader resynchronises in place, without copying what is buffered.
+func TestGarbageGluedCostsAsApart(t *testing.T) {
+	const units = 1000
+	var used [2]uint64
+	for i, glued := range []bool{false, true} {
+		data := strings.Repeat(garbageUnit(glued), units)
+		var got []outcome
+		used[i] = allocated(func() {
+			got = readOutcomes(t, Header().NewReader(strings.NewReader(data)), 3*units)
+		})
+		var want []outcome
+		for range units {
+			want = append(want, E(BadHeader), M(`{"jsonrpc":"2.0","method":"x"}`))
+		}
+		checkOutcomes(t, got, append(want, EOF))
+	}
+	t.Logf("%d units of garbage and a message: %d bytes allocated apart, %d glued", units, used[0], used[1])
+	if used[1] > used[0]+used[0]/2 {
+		t.Errorf("glued garbage allocated %d bytes, more than 1.5 times the %d of garbage apart", used[1], used[0])
 	}
 }

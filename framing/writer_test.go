@@ -193,3 +193,40 @@ func TestReaderAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteMessages checks that the Writers of both framings are
+// BatchWriters that write a batch with one Write call, as WriteMessage would
+// write its messages one by one, and write nothing of a batch they refuse.
+func TestWriteMessages(t *testing.T) {
+	bodies := [][]byte{[]byte(`{"a":1}`), []byte("{\n  \"b\": 2\n}"), bytes.Repeat([]byte("y"), 100<<10), []byte("x")}
+	for _, f := range framings {
+		t.Run(f.name, func(t *testing.T) {
+			var one, batch countingWriter
+			w := f.framer().NewWriter(&one)
+			for _, b := range bodies {
+				if err := w.WriteMessage(b); err != nil {
+					t.Fatal(err)
+				}
+			}
+			bw, ok := f.framer().NewWriter(&batch).(BatchWriter)
+			if !ok {
+				t.Fatal("the Writer is not a BatchWriter")
+			}
+			if err := bw.WriteMessages(bodies); err != nil {
+				t.Fatal(err)
+			}
+			if batch.writes != 1 || batch.String() != one.String() {
+				t.Errorf("%d writes of %.60q; want 1 of %.60q", batch.writes, batch.String(), one.String())
+			}
+			if err := bw.WriteMessages(nil); err != nil || batch.writes != 1 {
+				t.Errorf("an empty batch: %v, %d writes in all; want no error, no write", err, batch.writes)
+			}
+			if f.name == "line" {
+				bad := append(bodies[:2:2], []byte(" "))
+				if err := bw.WriteMessages(bad); err == nil || batch.writes != 1 {
+					t.Errorf("a batch with a blank body: %v, %d writes in all; want an error, no write", err, batch.writes)
+				}
+			}
+		})
+	}
+}

@@ -182,7 +182,7 @@ func NewHandler(h conn.Handler, opts ...Option) *Handler {
 	// The body is all there is: its end starts the drain, which lasts as long
 	// as the handlers (or the timeout). Cancellation messages make no sense
 	// within one exchange.
-	connOpts := append([]conn.Option{conn.WithDrainTimeout(drain), conn.WithCancelMethod("")}, cfg.connOpts...)
+	connOpts := append([]conn.Option{conn.WithDrainTimeout(drain), conn.WithCancellation(conn.Cancellation{})}, cfg.connOpts...)
 	return &Handler{h: h, cfg: cfg, connOpts: connOpts}
 }
 

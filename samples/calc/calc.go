@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"sync"
 
+	"github.com/lspkit/lspkit/conn"
 	"github.com/lspkit/lspkit/lsp"
 	"github.com/lspkit/lspkit/lsp/document"
 	"github.com/lspkit/lspkit/lsp/protocol"
@@ -125,6 +126,10 @@ func (s *server) initialize(context.Context, *protocol.InitializeParams) error {
 // workspace with progress: the first moment the server may ask the client
 // anything.
 func (s *server) initialized(ctx context.Context, _ *protocol.InitializedParams) error {
+	// The settings and the index must be in place before any document is
+	// handled: the questions to the client keep this handler's place in the
+	// order (a call to the client otherwise gives it up while it waits).
+	ctx = conn.KeepPlace(ctx)
 	s.readSettings(ctx)
 	s.watchFiles(ctx)
 	s.ws.index(ctx, s.lsp)
@@ -153,7 +158,7 @@ func (s *server) readSettings(ctx context.Context) {
 // didChangeConfiguration reads the settings again, as the pull model asks,
 // and shows values with the new precision.
 func (s *server) didChangeConfiguration(ctx context.Context, _ *protocol.DidChangeConfigurationParams) error {
-	s.readSettings(ctx)
+	s.readSettings(conn.KeepPlace(ctx)) // what follows sees the new settings
 	if c := s.lsp.Client(); c.Supports("workspace.inlayHint.refreshSupport") {
 		go c.InlayHintRefresh(context.WithoutCancel(ctx))
 	}
