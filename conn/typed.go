@@ -540,12 +540,12 @@ func jsonName(f reflect.StructField) string {
 
 // lookup finds the field a member name fills: the exact name, else one
 // that differs only in case, as encoding/json matches.
-func (sp *structPlan) lookup(key []byte) *fieldPlan {
-	if f, ok := sp.byName[string(key)]; ok {
+func (sp *structPlan) lookup(key string) *fieldPlan {
+	if f, ok := sp.byName[key]; ok {
 		return f
 	}
 	for _, f := range sp.fields {
-		if strings.EqualFold(f.name, string(key)) {
+		if strings.EqualFold(f.name, key) {
 			return f
 		}
 	}
@@ -562,13 +562,13 @@ func (p *typePlan) check(data []byte, path string) *Error {
 		return p.st.check(data, i, path)
 	case p.elem != nil && kindOf(data[i:]) == kindArray:
 		n := 0
-		return eachElem(data, i, func(v []byte) *Error {
+		return elements(data, i, func(v []byte) *Error {
 			n++
 			return p.elem.check(v, path+"["+strconv.Itoa(n-1)+"]")
 		})
 	case p.elem != nil && kindOf(data[i:]) == kindObject:
-		return eachMember(data, i, func(key, v []byte) *Error {
-			return p.elem.check(v, joinPath(path, string(key)))
+		return members(data, i, func(key string, v []byte) *Error {
+			return p.elem.check(v, joinPath(path, key))
 		})
 	}
 	return nil
@@ -582,11 +582,11 @@ func (sp *structPlan) check(data []byte, i int, path string) *Error {
 	if len(sp.fields) > 64 {
 		seenLarge = make([]bool, len(sp.fields))
 	}
-	err := eachMember(data, i, func(key, v []byte) *Error {
+	err := members(data, i, func(key string, v []byte) *Error {
 		f := sp.lookup(key)
 		if f == nil {
 			if sp.strict {
-				return fieldError(fmt.Sprintf("unknown field %q", joinPath(path, string(key))), joinPath(path, string(key)))
+				return fieldError(fmt.Sprintf("unknown field %q", joinPath(path, key)), joinPath(path, key))
 			}
 			return nil
 		}
@@ -637,73 +637,33 @@ func joinPath(path, name string) string {
 	return path + "." + name
 }
 
-// eachMember calls fn with the name and value of each member of the object
-// at data[i], which encoding/json will have validated by the time it
-// matters: malformed JSON only ends the walk, with -32602.
-func eachMember(data []byte, i int, fn func(key, value []byte) *Error) *Error {
-	i = skipSpace(data, i+1)
-	if i < len(data) && data[i] == '}' {
-		return nil
+// members calls fn with the name and value of each member of the object at
+// data[i] until fn returns an error. encoding/json will have validated the
+// JSON by the time it matters: malformed JSON only ends the walk, with
+// -32602.
+func members(data []byte, i int, fn func(key string, value []byte) *Error) *Error {
+	var first *Error
+	if _, err := eachMember(data, i, 1, func(name, value []byte) {
+		if first == nil {
+			first = fn(memberName(name), value)
+		}
+	}); err != nil && first == nil {
+		return invalidParams(err, nil)
 	}
-	for {
-		if i >= len(data) || data[i] != '"' {
-			return invalidParams(&errSyntax{i, "expected object key"}, nil)
-		}
-		key, end, err := scanKey(data, i)
-		if err != nil {
-			return invalidParams(err, nil)
-		}
-		i = skipSpace(data, end)
-		if i >= len(data) || data[i] != ':' {
-			return invalidParams(&errSyntax{i, "expected ':'"}, nil)
-		}
-		start := skipSpace(data, i+1)
-		if i, err = skipValue(data, start, 1); err != nil {
-			return invalidParams(err, nil)
-		}
-		if e := fn(key, data[start:i]); e != nil {
-			return e
-		}
-		i = skipSpace(data, i)
-		if i >= len(data) {
-			return invalidParams(&errSyntax{i, "unterminated object"}, nil)
-		}
-		switch data[i] {
-		case ',':
-			i = skipSpace(data, i+1)
-		case '}':
-			return nil
-		default:
-			return invalidParams(&errSyntax{i, "expected ',' or '}'"}, nil)
-		}
-	}
+	return first
 }
 
-// eachElem calls fn with each element of the array at data[i].
-func eachElem(data []byte, i int, fn func(value []byte) *Error) *Error {
-	i = skipSpace(data, i+1)
-	if i < len(data) && data[i] == ']' {
+// elements calls fn with each element of the array at data[i] until fn
+// returns an error.
+func elements(data []byte, i int, fn func(value []byte) *Error) *Error {
+	var first *Error
+	if _, err := eachElement(data, i, 1, func(value []byte) error {
+		if first = fn(value); first != nil {
+			return first
+		}
 		return nil
+	}); err != nil && first == nil {
+		return invalidParams(err, nil)
 	}
-	for {
-		end, err := skipValue(data, i, 1)
-		if err != nil {
-			return invalidParams(err, nil)
-		}
-		if e := fn(data[i:end]); e != nil {
-			return e
-		}
-		i = skipSpace(data, end)
-		if i >= len(data) {
-			return invalidParams(&errSyntax{i, "unterminated array"}, nil)
-		}
-		switch data[i] {
-		case ',':
-			i = skipSpace(data, i+1)
-		case ']':
-			return nil
-		default:
-			return invalidParams(&errSyntax{i, "expected ',' or ']'"}, nil)
-		}
-	}
+	return first
 }
