@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/lspkit/lspkit/lsp/protocol"
 )
@@ -13,20 +14,28 @@ import (
 // for features whose client capability declares dynamicRegistration, and
 // a helper for the registration every server that watches files makes.
 
-// dynamicCapability returns the path of the client capability that says
-// whether method may be registered dynamically ("textDocument.hover" for
-// textDocument/hover, also for a registration method such as
-// textDocument/semanticTokens), or "" if the protocol names none.
+// dynamicCapability returns the path of the client capability that holds
+// dynamicRegistration for method ("textDocument.hover" for
+// textDocument/hover, "textDocument.semanticTokens" for the registration
+// method textDocument/semanticTokens), or "" if the protocol names none. The
+// flag is always on a feature's own object, two levels down
+// (workspace.fileOperations for workspace/willCreateFiles, whose
+// capability is workspace.fileOperations.willCreate).
 func dynamicCapability(method string) string {
-	if info, ok := protocol.Methods[method]; ok && info.ClientCapability != "" {
-		return info.ClientCapability
+	path := ""
+	if info, ok := protocol.Methods[method]; ok {
+		path = info.ClientCapability
 	}
 	for _, info := range protocol.Methods {
-		if info.RegistrationMethod == method && info.ClientCapability != "" {
-			return info.ClientCapability
+		if path == "" && info.RegistrationMethod == method {
+			path = info.ClientCapability
 		}
 	}
-	return ""
+	parts := strings.SplitN(path, ".", 3)
+	if len(parts) < 2 {
+		return ""
+	}
+	return parts[0] + "." + parts[1]
 }
 
 // checkRegistrations fails with ErrUnsupported if a registration in params

@@ -112,3 +112,20 @@ func TestWatchFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestDynamicCapabilityPaths checks where dynamicRegistration is looked
+// for: on the feature's own object.
+func TestDynamicCapabilityPaths(t *testing.T) {
+	for method, want := range map[string]string{
+		"textDocument/hover":              "textDocument.hover",
+		"textDocument/semanticTokens":     "textDocument.semanticTokens",
+		"workspace/willCreateFiles":       "workspace.fileOperations",
+		"textDocument/didOpen":            "textDocument.synchronization",
+		"workspace/didChangeWatchedFiles": "workspace.didChangeWatchedFiles",
+		"my/custom":                       "",
+	} {
+		if got := lsp.DynamicCapability(method); got != want {
+			t.Errorf("%s: %q, want %q", method, got, want)
+		}
+	}
+}
