@@ -81,7 +81,9 @@ func (s *server) mux() *conn.Mux {
 		c.Notify(ctx, "window/logMessage", map[string]any{"type": 3, "message": "hello from fakelsp"})
 		c.Notify(ctx, "fake/started", map[string]any{"token": pid})
 		var config json.RawMessage
-		if err := c.Call(ctx, "workspace/configuration", map[string]any{"items": []any{map[string]string{"section": "fake"}}}, &config); err != nil {
+		// fake/config must see the answer: the call keeps this handler's
+		// place in the order (a call gives it up otherwise).
+		if err := c.Call(conn.KeepPlace(ctx), "workspace/configuration", map[string]any{"items": []any{map[string]string{"section": "fake"}}}, &config); err != nil {
 			config, _ = json.Marshal(err.Error())
 		}
 		s.mu.Lock()
