@@ -1,6 +1,7 @@
 package conn
 
 import (
+	"bytes"
 	"context"
 	"encoding"
 	"encoding/json"
@@ -244,7 +245,7 @@ func (d *paramsDecoder[P]) fill(v reflect.Value, raw json.RawMessage) error {
 		for i, e := range elems {
 			f := d.fields[i]
 			if f.field != nil {
-				if err := f.field.checkValue(e, f.field.name); err != nil {
+				if err := f.field.checkValue(e, ""); err != nil {
 					err.Data = addPosition(err.Data, i)
 					return err
 				}
@@ -540,12 +541,12 @@ func jsonName(f reflect.StructField) string {
 
 // lookup finds the field a member name fills: the exact name, else one
 // that differs only in case, as encoding/json matches.
-func (sp *structPlan) lookup(key string) *fieldPlan {
-	if f, ok := sp.byName[key]; ok {
+func (sp *structPlan) lookup(key []byte) *fieldPlan {
+	if f, ok := sp.byName[string(key)]; ok {
 		return f
 	}
 	for _, f := range sp.fields {
-		if strings.EqualFold(f.name, key) {
+		if bytes.EqualFold([]byte(f.name), key) {
 			return f
 		}
 	}
@@ -567,8 +568,8 @@ func (p *typePlan) check(data []byte, path string) *Error {
 			return p.elem.check(v, path+"["+strconv.Itoa(n-1)+"]")
 		})
 	case p.elem != nil && kindOf(data[i:]) == kindObject:
-		return members(data, i, func(key string, v []byte) *Error {
-			return p.elem.check(v, joinPath(path, key))
+		return members(data, i, func(key []byte, v []byte) *Error {
+			return p.elem.check(v, joinPath(path, string(key)))
 		})
 	}
 	return nil
@@ -582,11 +583,12 @@ func (sp *structPlan) check(data []byte, i int, path string) *Error {
 	if len(sp.fields) > 64 {
 		seenLarge = make([]bool, len(sp.fields))
 	}
-	err := members(data, i, func(key string, v []byte) *Error {
+	err := members(data, i, func(key []byte, v []byte) *Error {
 		f := sp.lookup(key)
 		if f == nil {
 			if sp.strict {
-				return fieldError(fmt.Sprintf("unknown field %q", joinPath(path, key)), joinPath(path, key))
+				p := joinPath(path, string(key))
+				return fieldError(fmt.Sprintf("unknown field %q", p), p)
 			}
 			return nil
 		}
@@ -595,7 +597,7 @@ func (sp *structPlan) check(data []byte, i int, path string) *Error {
 		} else {
 			seenSmall |= 1 << f.pos
 		}
-		return f.checkValue(v, joinPath(path, f.name))
+		return f.checkValue(v, path)
 	})
 	if err != nil || sp.required == 0 {
 		return err
@@ -612,16 +614,19 @@ func (sp *structPlan) check(data []byte, i int, path string) *Error {
 
 // checkValue checks a member's value: null where null is no value, and
 // what its type's plan checks.
-func (f *fieldPlan) checkValue(v []byte, path string) *Error {
+// The field's path is parent joined with the field's name, made only when
+// needed: on an error, or to look inside the value.
+func (f *fieldPlan) checkValue(v []byte, parent string) *Error {
 	v = v[skipSpace(v, 0):]
 	if kindOf(v) == kindNull {
 		if f.required && !f.nullOK {
+			path := joinPath(parent, f.name)
 			return fieldError(fmt.Sprintf("field %q is required and may not be null", path), path)
 		}
 		return nil
 	}
 	if f.sub != nil {
-		return f.sub.check(v, path)
+		return f.sub.check(v, joinPath(parent, f.name))
 	}
 	return nil
 }
@@ -641,11 +646,14 @@ func joinPath(path, name string) string {
 // data[i] until fn returns an error. encoding/json will have validated the
 // JSON by the time it matters: malformed JSON only ends the walk, with
 // -32602.
-func members(data []byte, i int, fn func(key string, value []byte) *Error) *Error {
+func members(data []byte, i int, fn func(key []byte, value []byte) *Error) *Error {
 	var first *Error
 	if _, err := eachMember(data, i, 1, func(name, value []byte) {
 		if first == nil {
-			first = fn(memberName(name), value)
+			if bytes.IndexByte(name, '\\') >= 0 {
+				name = []byte(memberName(name)) // an escape: decoded
+			}
+			first = fn(name, value)
 		}
 	}); err != nil && first == nil {
 		return invalidParams(err, nil)

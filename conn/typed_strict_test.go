@@ -119,6 +119,7 @@ func TestTypedRequired(t *testing.T) {
 		{"null for a number", "subtract", `{"minuend":null,"subtrahend":1}`, bad, "minuend", -1, ``},
 		{"null by position", "subtract", `[1,null]`, bad, "subtrahend", 1, ``},
 		{"null for a pointer", "subtract", `{"minuend":1,"subtrahend":1,"round":null}`, ok, "", -1, `0`},
+		{"escaped member name", "subtract", `{"min\u0075end":42,"subtrahend":23}`, ok, "", -1, `19`},
 		{"member in another case", "subtract", `{"Minuend":3,"SUBTRAHEND":1}`, ok, "", -1, `2`},
 		{"unknown ignored", "subtract", `{"minuend":3,"subtrahend":1,"x":1}`, ok, "", -1, `2`},
 		{"unknown refused", "subtractStrict", `{"minuend":3,"subtrahend":1,"x":1}`, bad, "x", -1, ``},
