@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -282,4 +283,60 @@ func BenchmarkTypedRequired(b *testing.B) {
 			}
 		})
 	}
+}
+
+// FuzzTypedParams feeds any params to handlers of every shape: each answers
+// a result or -32602, never panics, and a missing required field is never
+// answered with a result.
+func FuzzTypedParams(f *testing.F) {
+	for _, s := range []string{`{"minuend":1,"subtrahend":2}`, `[1]`, `{"uri":"u","edits":[{"range":{"start":{"line":0}}}]}`,
+		`{"min\u0075end":1}`, `[[],{}]`, `{"tree":{"children":[{"children":[{}]}]}}`, `null`, `{"a":{"b":null}}`} {
+		f.Add(s)
+	}
+	handlers := []conn.Handler{
+		conn.Typed(func(_ context.Context, p subtractArgs) (float64, error) { return p.Minuend - p.Subtrahend, nil }),
+		conn.Typed(func(_ context.Context, p *editParams) (int, error) { return len(p.Edits), nil }, conn.DisallowUnknownFields()),
+		conn.Typed(func(_ context.Context, p []node) (int, error) { return len(p), nil }),
+		conn.Typed(func(_ context.Context, p map[string]position) (int, error) { return len(p), nil }),
+	}
+	f.Fuzz(func(t *testing.T, params string) {
+		if !json.Valid([]byte(params)) {
+			return // conn validates params before any handler sees them
+		}
+		for _, h := range handlers {
+			_, err := h.ServeRPC(context.Background(), &conn.Request{ID: conn.Int64ID(1), Method: "m", Params: json.RawMessage(params)})
+			var e *conn.Error
+			if err != nil && (!errors.As(err, &e) || e.Code != conn.CodeInvalidParams) {
+				t.Fatalf("%s: %v, want a result or -32602", params, err)
+			}
+		}
+		// subtract: a result only when both fields are there, by name or
+		// by position.
+		_, err := handlers[0].ServeRPC(context.Background(), &conn.Request{ID: conn.Int64ID(1), Method: "m", Params: json.RawMessage(params)})
+		var byName map[string]json.RawMessage
+		var byPos []json.RawMessage
+		switch {
+		case json.Unmarshal([]byte(params), &byName) == nil && byName != nil:
+			_, a := byName["minuend"]
+			_, b := byName["subtrahend"]
+			if err == nil && (!a || !b) && !hasFold(byName) {
+				t.Fatalf("%s answered without a required field", params)
+			}
+		case json.Unmarshal([]byte(params), &byPos) == nil && byPos != nil:
+			if err == nil && len(byPos) < 2 {
+				t.Fatalf("%s answered with %d positional params", params, len(byPos))
+			}
+		}
+	})
+}
+
+// hasFold reports whether a member name differs from the wanted ones only
+// in case or holds an escape, which the check accepts as encoding/json does.
+func hasFold(m map[string]json.RawMessage) bool {
+	for k := range m {
+		if k != "minuend" && k != "subtrahend" && (strings.EqualFold(k, "minuend") || strings.EqualFold(k, "subtrahend")) {
+			return true
+		}
+	}
+	return false
 }
