@@ -60,7 +60,7 @@ func (c *Conn) receiveBatch(body []byte) {
 	for i, e := range elems {
 		it := &items[i]
 		it.env, _ = parseEnvelope(e) // valid JSON already; a non-object is classified invalid
-		it.kind, it.req, it.bad = it.env.classify()
+		it.kind, it.req, it.bad = it.env.classify(c.methods)
 		if it.kind == msgInvalid || it.kind == msgRequest {
 			b.remaining++
 		}

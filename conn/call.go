@@ -31,14 +31,28 @@ type response struct {
 // default), and the late reply is dropped. Once the connection has ended,
 // the error wraps ErrClosed.
 func (c *Conn) Call(ctx context.Context, method string, params, result any) error {
-	bc := BatchCall{Method: method, Params: params, Result: result}
-	if err := c.call(ctx, []*BatchCall{&bc}, false); err != nil {
+	p, err := encodeParams(params)
+	if err != nil {
 		return fmt.Errorf("conn: call %q: %w", method, err)
 	}
-	if bc.Err != nil {
-		return fmt.Errorf("conn: call %q: %w", method, bc.Err)
+	chans, ids := [1]chan response{make(chan response, 1)}, [1]int64{}
+	if err := c.register(ctx, chans[:], ids[:]); err != nil {
+		return fmt.Errorf("conn: call %q: %w", method, err)
 	}
-	return nil
+	c.sendCall(ctx, appendRequest(nil, Int64ID(ids[0]), method, p))
+	select {
+	case r := <-chans[0]:
+		if r.err == nil {
+			r.err = decodeResult(r.result, result)
+		}
+		if r.err != nil {
+			return fmt.Errorf("conn: call %q: %w", method, r.err)
+		}
+		return nil
+	case <-ctx.Done():
+		c.abandon(ids[0], context.Cause(ctx))
+		return fmt.Errorf("conn: call %q: %w", method, ctx.Err())
+	}
 }
 
 // Notify sends a notification. It returns once the notification is queued
@@ -75,44 +89,23 @@ func (c *Conn) Batch(ctx context.Context, calls []*BatchCall) error {
 	if len(calls) == 0 {
 		return errors.New("conn: empty batch")
 	}
-	if err := c.call(ctx, calls, true); err != nil {
-		return fmt.Errorf("conn: batch: %w", err)
-	}
-	return nil
-}
-
-// call sends calls, as one message or, with batch, as a batch, and waits
-// for their replies, which it decodes into each call's Result and Err.
-func (c *Conn) call(ctx context.Context, calls []*BatchCall, batch bool) error {
 	params := make([][]byte, len(calls))
+	chans := make([]chan response, len(calls))
 	for i, bc := range calls {
 		p, err := encodeParams(bc.Params)
 		if err != nil {
-			return fmt.Errorf("call %d (%q): %w", i, bc.Method, err)
+			return fmt.Errorf("conn: batch call %d (%q): %w", i, bc.Method, err)
 		}
 		params[i] = p
-	}
-	chans := make([]chan response, len(calls))
-	ids := make([]int64, len(calls))
-	c.mu.Lock()
-	if err := c.admitLocked(ctx, true); err != nil {
-		c.mu.Unlock()
-		return err
-	}
-	for i, bc := range calls {
 		if !bc.Notify {
-			c.s.nextID++
-			ids[i], chans[i] = c.s.nextID, make(chan response, 1)
-			c.s.calls[ids[i]] = chans[i]
+			chans[i] = make(chan response, 1)
 		}
 	}
-	c.changedLocked() // a reader stopped by a full queue may read on (roomLocked)
-	c.mu.Unlock()
-
-	var msg []byte
-	if batch {
-		msg = append(msg, '[')
+	ids := make([]int64, len(calls))
+	if err := c.register(ctx, chans, ids); err != nil {
+		return fmt.Errorf("conn: batch: %w", err)
 	}
+	msg := []byte{'['}
 	for i, bc := range calls {
 		if i > 0 {
 			msg = append(msg, ',')
@@ -123,16 +116,7 @@ func (c *Conn) call(ctx context.Context, calls []*BatchCall, batch bool) error {
 		}
 		msg = appendRequest(msg, id, bc.Method, params[i])
 	}
-	if batch {
-		msg = append(msg, ']')
-	}
-	// Not written inline: a write stuck on a peer that does not read would
-	// keep the caller from its context.
-	c.send(msg, false)
-
-	if in := inboundOf(ctx); in != nil && in.conn == c && ctx.Value(keepPlaceKey{}) == nil {
-		Release(ctx)
-	}
+	c.sendCall(ctx, append(msg, ']'))
 	for i, bc := range calls {
 		if chans[i] == nil {
 			continue
@@ -149,10 +133,42 @@ func (c *Conn) call(ctx context.Context, calls []*BatchCall, batch bool) error {
 					c.abandon(ids[j], context.Cause(ctx))
 				}
 			}
-			return ctx.Err()
+			return fmt.Errorf("conn: batch: %w", ctx.Err())
 		}
 	}
 	return nil
+}
+
+// register gives each non-nil channel the next id, in ids, and registers
+// it to receive that id's reply, once the outbox has room. It fails once
+// the connection can no longer send or receive replies.
+func (c *Conn) register(ctx context.Context, chans []chan response, ids []int64) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.admitLocked(ctx, true); err != nil {
+		return err
+	}
+	for i, ch := range chans {
+		if ch != nil {
+			c.s.nextID++
+			ids[i] = c.s.nextID
+			c.s.calls[ids[i]] = ch
+		}
+	}
+	c.changedLocked() // a reader stopped by a full queue may read on (roomLocked)
+	return nil
+}
+
+// sendCall sends a call's message; called from a handler, it then gives up
+// the handler's place in the order while the caller waits, unless ctx comes
+// from KeepPlace.
+func (c *Conn) sendCall(ctx context.Context, msg []byte) {
+	// Not written inline: a write stuck on a peer that does not read would
+	// keep the caller from its context.
+	c.send(msg, false)
+	if in := inboundOf(ctx); in != nil && in.conn == c && ctx.Value(keepPlaceKey{}) == nil {
+		Release(ctx)
+	}
 }
 
 // admitLocked waits while the outbox is over its limit, and fails once the

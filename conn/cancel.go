@@ -96,7 +96,8 @@ func (c *Conn) preempt(req Request, batch *batchReply) bool {
 			c.cancelByPeer(id, reason)
 		}
 	} else if h, ok := c.cfg.preempt[req.Method]; ok {
-		result, err = c.invokePreempt(h, &req)
+		r := req
+		result, err = c.invokePreempt(h, &r)
 	} else {
 		return false
 	}
@@ -146,12 +147,12 @@ func (c *Conn) cancelByPeer(id ID, reason string) {
 	in.peerCancelled = true
 	if in.started {
 		c.mu.Unlock()
-		in.cancel(cause)
+		in.end(cause)
 		return
 	}
 	delete(c.s.inflight, in.key) // startableLocked drops it from the queue
 	c.mu.Unlock()
-	in.cancel(cause)
+	in.end(cause)
 	var reply []byte
 	if !c.cfg.cancellation.Silent {
 		reply = appendError(nil, in.req.ID, cause)

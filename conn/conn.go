@@ -27,6 +27,14 @@ type Conn struct {
 	closeStreamOnce sync.Once
 	teardownOnce    sync.Once
 
+	// methods interns method names (see methodName); only the read path
+	// uses it.
+	methods map[string]string
+	// writer is the stream's writer, and batch its scratch list of
+	// messages; only the goroutine that writes uses batch (see flush).
+	writer framing.Writer
+	batch  [][]byte
+
 	mu sync.Mutex
 	s  state // guarded by mu; changed only by the methods whose names end in Locked
 }
@@ -56,7 +64,7 @@ type state struct {
 	phase phase
 	err   error // why the connection ended; nil for a clean end
 
-	queue     []*inbound
+	queue     fifo[*inbound]
 	inflight  map[string]*inbound
 	ordered   int
 	exclusive bool
@@ -65,7 +73,7 @@ type state struct {
 	calls  map[int64]chan response
 	nextID int64
 
-	outbox   [][]byte
+	outbox   fifo[[]byte]
 	outBytes int
 	writing  bool
 
@@ -125,7 +133,10 @@ func newConn(ctx context.Context, s Stream, h Handler, cfg config) *Conn {
 	if h == nil {
 		h = NewMux()
 	}
-	c := &Conn{cfg: cfg, stream: s, done: make(chan struct{})}
+	c := &Conn{cfg: cfg, stream: s, done: make(chan struct{}), methods: make(map[string]string), writer: s}
+	if fs, ok := s.(framedStream); ok {
+		c.writer = fs.Writer // a BatchWriter, if the framing's writer is one
+	}
 	c.order, _ = h.(Ordered)
 	for i := len(cfg.middleware) - 1; i >= 0; i-- {
 		h = cfg.middleware[i](h)
@@ -189,16 +200,16 @@ var errClosedByUs = fmt.Errorf("%w by Close", ErrClosed)
 func (c *Conn) readLoop() {
 	for c.waitForRoom() {
 		body, err := c.stream.ReadMessage()
-		var fe *framing.Error
-		switch {
-		case err == nil:
+		if err == nil {
 			c.receive(body)
-		case errors.As(err, &fe):
-			c.refuse(fe)
-		default:
-			c.readEnded(err)
-			return
+			continue
 		}
+		if fe := (*framing.Error)(nil); errors.As(err, &fe) {
+			c.refuse(fe)
+			continue
+		}
+		c.readEnded(err)
+		return
 	}
 }
 
@@ -216,7 +227,7 @@ func (c *Conn) readEnded(err error) {
 	}
 	c.mu.Unlock()
 	if peer {
-		c.waitUntil(c.cfg.drainTimeout, func() bool { return c.s.running == 0 && len(c.s.queue) == 0 })
+		c.waitUntil(c.cfg.drainTimeout, func() bool { return c.s.running == 0 && c.s.queue.len() == 0 })
 		c.teardown(errDrainTimeout)
 	}
 }
@@ -250,7 +261,7 @@ func (c *Conn) teardown(cause error) {
 		c.mu.Unlock()
 		c.cancel(cause)
 		c.waitUntil(c.cfg.closeTimeout, func() bool { return c.s.running == 0 })
-		c.waitUntil(c.cfg.closeTimeout, func() bool { return !c.s.writing && len(c.s.outbox) == 0 })
+		c.waitUntil(c.cfg.closeTimeout, func() bool { return !c.s.writing && c.s.outbox.len() == 0 })
 		c.closeStream()
 		c.mu.Lock()
 		c.s.phase = closed
@@ -313,7 +324,7 @@ func (c *Conn) roomLocked() bool {
 	if len(c.s.calls) > 0 {
 		limit *= overflowFactor
 	}
-	return len(c.s.queue) < limit && c.s.outBytes <= c.cfg.outboxLimit
+	return c.s.queue.len() < limit && c.s.outBytes <= c.cfg.outboxLimit
 }
 
 // waitUntil waits, at most d, until cond (called with mu held) holds.
@@ -353,6 +364,33 @@ func (c *Conn) changedLocked() {
 		c.s.changed = make(chan struct{})
 		c.s.waiting = false
 	}
+}
+
+// fifo is a first-in, first-out queue that keeps its memory when it empties.
+type fifo[T any] struct {
+	items []T
+	head  int // items[head:] are queued
+}
+
+func (q *fifo[T]) len() int { return len(q.items) - q.head }
+func (q *fifo[T]) push(v T) { q.items = append(q.items, v) }
+func (q *fifo[T]) peek() T  { return q.items[q.head] }
+func (q *fifo[T]) all() []T { return q.items[q.head:] }
+func (q *fifo[T]) pop() T {
+	var zero T
+	v := q.items[q.head]
+	q.items[q.head] = zero
+	q.head++
+	if q.head == len(q.items) {
+		q.items, q.head = q.items[:0], 0
+	}
+	return v
+}
+
+// clear empties the queue.
+func (q *fifo[T]) clear() {
+	clear(q.items)
+	q.items, q.head = q.items[:0], 0
 }
 
 // hook shows a message to the hooks.

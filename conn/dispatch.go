@@ -24,15 +24,18 @@ import (
 //	                                                                └─ go run → handle → finish → send
 
 // inbound is one received request or notification, from arrival to reply.
+// It is also its handler's context: the connection's, or for a request a
+// context of its own that a cancellation ends, with the message itself as
+// the value that FromContext, Release and Call look for.
 type inbound struct {
+	context.Context
+	cancel context.CancelCauseFunc // ends the request's context; nil for a notification
+
 	conn      *Conn
 	req       Request
 	key       string      // req.ID.key() for a request: its key in state.inflight
 	batch     *batchReply // the batch it came in, if it is a request in one
 	exclusive bool        // its mode, resolved on arrival: Exclusive, or else Concurrent
-
-	ctx    context.Context // the handler's context, made on arrival
-	cancel context.CancelCauseFunc
 
 	// Guarded by conn.mu.
 	started, released, finished bool
@@ -40,6 +43,22 @@ type inbound struct {
 }
 
 type inboundKey struct{}
+
+// Value returns the message itself for inboundKey, and otherwise what the
+// context it descends from holds.
+func (in *inbound) Value(key any) any {
+	if key == (inboundKey{}) {
+		return in
+	}
+	return in.Context.Value(key)
+}
+
+// end ends the request's context with cause.
+func (in *inbound) end(cause error) {
+	if in.cancel != nil {
+		in.cancel(cause)
+	}
+}
 
 // FromContext returns the connection whose handler ctx belongs to, or nil.
 // A handler uses it to call or notify its peer.
@@ -77,7 +96,8 @@ func Release(ctx context.Context) {
 		return
 	}
 	c.releaseLocked(in)
-	start := c.startableLocked(nil)
+	var buf [4]*inbound
+	start := c.startableLocked(buf[:0])
 	c.mu.Unlock()
 	c.spawn(start)
 }
@@ -111,7 +131,7 @@ func (c *Conn) receive(body []byte) {
 		c.sendError(ID{}, errParse, nil)
 		return
 	}
-	switch kind, req, bad := env.classify(); kind {
+	switch kind, req, bad := env.classify(c.methods); kind {
 	case msgInvalid:
 		c.cfg.logger.Warn("conn: invalid message", "err", bad.Message)
 		c.sendError(req.ID, bad, nil)
@@ -129,7 +149,8 @@ func (c *Conn) accept(req Request, batch *batchReply) {
 	if c.preempt(req, batch) {
 		return
 	}
-	in := &inbound{conn: c, req: req, exclusive: c.modeOf(&req) == Exclusive}
+	in := &inbound{conn: c, req: req}
+	in.exclusive = c.modeOf(&in.req) == Exclusive
 	if req.ID.IsValid() {
 		in.key, in.batch = req.ID.key(), batch
 	}
@@ -147,10 +168,13 @@ func (c *Conn) accept(req Request, batch *batchReply) {
 		}
 		c.s.inflight[in.key] = in
 	}
-	ctx, cancel := context.WithCancelCause(c.ctx)
-	in.ctx, in.cancel = context.WithValue(ctx, inboundKey{}, in), cancel
-	c.s.queue = append(c.s.queue, in)
-	start := c.startableLocked(nil)
+	in.Context = c.ctx
+	if in.key != "" {
+		in.Context, in.cancel = context.WithCancelCause(c.ctx)
+	}
+	c.s.queue.push(in)
+	var buf [4]*inbound
+	start := c.startableLocked(buf[:0])
 	c.mu.Unlock()
 	c.spawn(start)
 }
@@ -177,8 +201,8 @@ func (c *Conn) modeOf(req *Request) Mode {
 // cancelled before it started is dropped here.
 func (c *Conn) startableLocked(out []*inbound) []*inbound {
 	n := len(out)
-	for len(c.s.queue) > 0 && c.s.phase <= draining && !c.s.exclusive {
-		in := c.s.queue[0]
+	for c.s.queue.len() > 0 && c.s.phase <= draining && !c.s.exclusive {
+		in := c.s.queue.peek()
 		if !in.peerCancelled {
 			if in.exclusive && c.s.ordered > 0 || c.s.ordered >= c.cfg.maxConcurrency || c.s.running >= c.cfg.maxRunning {
 				break
@@ -189,8 +213,7 @@ func (c *Conn) startableLocked(out []*inbound) []*inbound {
 			c.s.exclusive = in.exclusive
 			out = append(out, in)
 		}
-		c.s.queue[0] = nil
-		c.s.queue = c.s.queue[1:]
+		c.s.queue.pop()
 	}
 	if len(out) > n {
 		c.changedLocked() // room in the queue
@@ -209,12 +232,11 @@ func (c *Conn) releaseLocked(in *inbound) {
 
 // dropQueueLocked forgets the messages that have not started; they never run.
 func (c *Conn) dropQueueLocked() {
-	for _, in := range c.s.queue {
+	for _, in := range c.s.queue.all() {
 		delete(c.s.inflight, in.key)
-		in.cancel(ErrClosed)
+		in.end(ErrClosed)
 	}
-	clear(c.s.queue)
-	c.s.queue = c.s.queue[:0]
+	c.s.queue.clear()
 }
 
 // spawn runs each message on a goroutine of its own.
@@ -249,7 +271,7 @@ func (c *Conn) invoke(in *inbound) (result any, err error) {
 			result, err = nil, &Error{Code: CodeInternalError, Message: fmt.Sprintf("handler panicked: %v", p)}
 		}
 	}()
-	return c.handler.ServeRPC(in.ctx, &in.req)
+	return c.handler.ServeRPC(in, &in.req)
 }
 
 // encodeReply encodes the reply to a request. A handler whose context ended
@@ -273,8 +295,8 @@ func (c *Conn) encodeReply(in *inbound, result any, err error) (reply []byte) {
 		err = &Error{Code: CodeInternalError, Message: "cannot encode result: " + encErr.Error()}
 	}
 	e := toError(err)
-	if in.ctx.Err() != nil {
-		e = cancelledError(context.Cause(in.ctx))
+	if in.Err() != nil {
+		e = cancelledError(context.Cause(in))
 	}
 	return appendError(nil, in.req.ID, e)
 }
@@ -311,10 +333,11 @@ func (c *Conn) finish(in *inbound, reply []byte) *inbound {
 	// The reply joins the outbox before the handler counts as finished: a
 	// draining connection must not end with a reply on its way.
 	write := reply != nil && c.enqueueLocked(reply)
-	start := c.startableLocked(nil)
+	var buf [4]*inbound
+	start := c.startableLocked(buf[:0])
 	c.changedLocked() // a handler finished: the drain and Close wait for that
 	c.mu.Unlock()
-	in.cancel(nil)
+	in.end(nil)
 	if write {
 		// This goroutine writes, unless another message is to run on it.
 		if len(start) == 0 {

@@ -37,24 +37,16 @@
 //
 // # Where things happen
 //
-// One connection has one read loop (conn.go, readAll): it reads a frame
-// (package framing), parses the envelope in one pass (message.go), answers
-// bad input at once, hands replies to the calls waiting for them (call.go,
-// deliver), handles $/cancelRequest (cancel.go), and queues requests and
-// notifications (dispatch.go). Handlers run on goroutines of their own
-// (dispatch.go, run); every outgoing message joins one outbox, and what has
-// queued up in it while a write was going on goes out in the next write
-// (write.go).
-//
-// The goroutines are a few workers, reused (dispatch.go, worker): one reads
-// at a time, and when a message it reads may start, it runs it itself, so a
-// lone request is answered by the thread that received it. If that handler
-// is the only one running, the reader reads on only once it is done, like a
-// plain read-handle-write loop; reading passes to another worker as soon as
-// the handler needs it (it waits on ctx.Done, calls the peer, or calls
-// Release) or has held it for a few milliseconds. A burst of messages
-// already buffered is read before any starts, so it costs at most one
-// hand-off rather than one per message.
+// One goroutine reads (conn.go, readLoop): it reads a frame (package
+// framing), parses the envelope in one pass (message.go, json.go), answers
+// bad input at once, and hands each message on (dispatch.go, receive): a
+// reply to the call waiting for it (call.go, deliver); a cancellation, or
+// another method given to WithPreempt, to its handler at once (cancel.go,
+// preempt); anything else to the queue (dispatch.go, accept). What may
+// start by the ordering rules runs on a goroutine of its own (dispatch.go,
+// run), and its reply joins the outbox, which whoever finds no writer at
+// work writes (write.go). All that changes is one state struct under one
+// lock, with its invariants beside it (conn.go, state).
 //
 // # Ordering
 //
@@ -74,34 +66,70 @@
 //     handler can implement Ordered.
 //   - A running handler calls Release(ctx) to give up its place early: what
 //     comes after may start while it goes on, as gopls's jsonrpc2.Async does.
-//   - Nothing ever overtakes a message that is still waiting.
+//   - Nothing ever overtakes a message that is still waiting, except the
+//     methods handled on the read path (cancellation, WithPreempt).
 //
-// # Backpressure
+// # Calls from handlers
 //
-// At most WithQueueLimit messages wait to start. When the queue is full, or
-// the outbox of unwritten messages is over WithOutboxLimit bytes, the
-// connection stops reading until there is room, so memory never grows with
-// what a peer sends. A peer that floods us while it never reads our replies
-// is slowed to the pace at which it reads. One exception keeps calls from
-// handlers safe: while a call of ours awaits its reply, the queue may grow to
-// eight times its limit before reading stops, since the handlers that would
-// make room may be waiting for that very reply. (A peer that sends more than
-// that ahead of the reply it owes us, while we call it from every handler
-// slot, still stalls: memory stays bounded.) Two peers that both flood each
-// other past their outbox limits without reading stall likewise.
+// A handler that calls its peer (FromContext(ctx).Call, or lsp's client
+// methods) gives up its place in the order as it starts waiting for the
+// reply, as Release does: what it did before the call is visible to what
+// follows, and a question to the user (an LSP showMessageRequest from
+// initialized, say) never holds up the messages behind it. A handler whose
+// later messages must see what it does with the answer — settings read in
+// initialized before any document is handled — calls with
+// KeepPlace(ctx): then nothing after it starts until it finishes.
+//
+// # Bounds
+//
+// Memory never grows with what a peer sends or claims. At most
+// WithQueueLimit messages wait to start; at most WithMaxRunning handlers
+// run, counting those that released their place; at most WithOutboxLimit
+// bytes wait to be written. At any of these bounds the connection stops
+// reading until there is room, so a peer that floods us is slowed to the
+// pace at which we handle and it reads. A batch has at most WithMaxBatch
+// elements: a larger one gets one -32600 error and nothing of it is kept.
+// The framing bounds each message (framing.WithMaxMessageSize). One
+// exception keeps calls from handlers safe: while a call of ours awaits
+// its reply, the queue may grow to eight times its limit before reading
+// stops, since the reply may be the next message. Two peers that both
+// flood each other past their limits without reading stall; memory stays
+// bounded.
 //
 // # Cancellation
 //
-// A received "$/cancelRequest" with params {"id": ID} is handled on the read
-// path, ahead of the queue: a request still queued never runs and is
-// answered -32800 (RequestCancelled) at once; a running one sees its context
-// end, and is answered -32800 if it then returns an error (a result it still
-// returns is sent, as LSP allows). Ids that name no request are ignored.
+// How cancellation travels is a value, Cancellation, given with
+// WithCancellation: LSPCancellation ($/cancelRequest {"id"}) is the
+// default, MCPCancellation (notifications/cancelled {"requestId",
+// "reason"}) is the Model Context Protocol's, and a protocol of another
+// kind fills in one of its own. A received cancellation is handled on the
+// read path, ahead of the queue, and finds its request by id in a map:
+//
+//   - a request still queued never runs; it is answered -32800
+//     (RequestCancelled) at once, or not at all if the Cancellation is
+//     Silent (MCP);
+//   - a running one sees its context end, with context.Cause a -32800
+//     *Error that gives the reason; when it returns an error it is answered
+//     -32800 (a result it still returns is sent, as LSP allows), and under
+//     a Silent cancellation nothing is sent;
+//   - ids that name no request in flight are ignored.
 //
 // The other way, when the context of a Call ends, Call returns at once with
-// an error wrapping ctx.Err(), the peer is sent $/cancelRequest for it, and
-// its late reply is dropped. WithCancelMethod renames the method, or with ""
-// turns cancellation messages off for peers that do not speak them.
+// an error wrapping ctx.Err(), the peer is sent the Cancellation's
+// notification for it (with context.Cause as the reason), and its late
+// reply is dropped. The zero Cancellation turns cancellation messages off.
+//
+// A request whose id is that of a request still in flight is refused with
+// -32600. A request cut short by Close, by the drain timeout or by the end
+// of New's context is answered -32800 too.
+//
+// # Out-of-band messages
+//
+// WithPreempt(method, h) makes h handle a method on the read path, as
+// cancellation is: it overtakes every message that waits and runs whatever
+// runs, so it must be quick. package lsp uses it for
+// window/workDoneProgress/cancel, which must reach work in progress
+// whatever handler is running.
 //
 // # Errors
 //
@@ -131,9 +159,16 @@
 // Close stops reading, cancels running handlers and waits for them (at most
 // WithCloseTimeout), writes what is queued, fails pending calls with an
 // error wrapping ErrClosed, and closes the stream. When the peer closes its
-// side, queued and running handlers finish and their replies go out (at most
-// WithDrainTimeout) before the connection ends the same way; calls pending
-// then fail at once. Done and Err tell when and why a connection ended.
+// side, queued and running handlers finish and their replies go out (at
+// most WithDrainTimeout) before the connection ends the same way; calls
+// pending then fail at once. Done and Err tell when and why a connection
+// ended.
+//
+// # Processes
+//
+// StartProcess runs a server as a child process, and Process.Connect talks
+// to it over its stdin and stdout; Process.Stop ends it as plugin hosts do:
+// it closes its stdin and waits, then sends SIGTERM and waits, then kills it.
 //
 // Logs go through log/slog (WithLogger), never to stdout, which carries the
 // frames.

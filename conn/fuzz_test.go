@@ -49,7 +49,7 @@ func FuzzEnvelope(f *testing.F) {
 		if err != nil {
 			return
 		}
-		kind, req, bad := env.classify()
+		kind, req, bad := env.classify(nil)
 		checkClassify(t, data, kind, bad, &req)
 	})
 }

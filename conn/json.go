@@ -1,9 +1,11 @@
 package conn
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/bits"
 )
 
 // This file is the package's one JSON scanner. It validates a value and
@@ -137,10 +139,7 @@ func skipString(data []byte, i int) (int, error) {
 	start := i
 	i++
 	for {
-		for i < len(data) && plain[data[i]] {
-			i++
-		}
-		if i >= len(data) {
+		if i = plainEnd(data, i); i >= len(data) {
 			return i, &syntaxError{start, "unterminated string"}
 		}
 		switch data[i] {
@@ -165,6 +164,28 @@ func skipString(data []byte, i int) (int, error) {
 			return i, &syntaxError{i, "control character in string"}
 		}
 	}
+}
+
+// plainEnd returns the index of the first byte at or after i that plain
+// does not mark, or len(data). It tests eight bytes at a time, since a long
+// string (a file's text, a large param) is most of a large message: for
+// each byte, "is it below n" is the borrow of x-n that x itself did not
+// have (x-n &^ x, high bit), with x made zero where it is the quote or the
+// backslash. A borrow may mark a byte above a marked one, never below, so
+// the lowest mark is exact.
+func plainEnd(data []byte, i int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(data); i += 8 {
+		w := binary.LittleEndian.Uint64(data[i:])
+		q, b := w^(ones*'"'), w^(ones*'\\')
+		if m := ((q - ones) | (b - ones) | (w - ones*0x20)) &^ w & highs; m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for i < len(data) && plain[data[i]] {
+		i++
+	}
+	return i
 }
 
 func isHex(c byte) bool {

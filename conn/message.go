@@ -166,7 +166,8 @@ const (
 // classify applies the JSON-RPC 2.0 rules to an envelope. For a request or a
 // notification it returns the Request; for an invalid message, the error to
 // answer with and the id to answer to (null when the id itself is bad).
-func (env *envelope) classify() (msgKind, Request, *Error) {
+// Method names are interned in names (see methodName), which may be nil.
+func (env *envelope) classify(names map[string]string) (msgKind, Request, *Error) {
 	var req Request
 	if !env.object {
 		return msgInvalid, req, invalidRequest("a message must be a JSON object")
@@ -191,7 +192,7 @@ func (env *envelope) classify() (msgKind, Request, *Error) {
 		}
 		return msgInvalid, req, invalidRequest(`"method" must be a string`)
 	}
-	req.Method = decodeString(env.method)
+	req.Method = methodName(env.method, names)
 	switch kindOf(env.params) {
 	case kindInvalid, kindNull:
 		// Absent, or null, which some clients send for "no params".
@@ -204,6 +205,23 @@ func (env *envelope) classify() (msgKind, Request, *Error) {
 		return msgRequest, req, nil
 	}
 	return msgNotification, req, nil
+}
+
+// maxMethodNames bounds the names interned, whatever names a peer makes up.
+const maxMethodNames = 256
+
+// methodName returns the method named by a JSON string literal, the same
+// string for the same name: a session uses a handful of names, and a
+// message then needs no string of its own for its method.
+func methodName(lit []byte, names map[string]string) string {
+	if name, ok := names[string(lit)]; ok {
+		return name
+	}
+	name := decodeString(lit)
+	if names != nil && len(names) < maxMethodNames {
+		names[string(lit)] = name
+	}
+	return name
 }
 
 // decodeString returns the Go string for a valid JSON string literal.

@@ -1,5 +1,7 @@
 package conn
 
+import "github.com/lspkit/lspkit/framing"
+
 // This file is the write path. Every outgoing message — replies, our calls,
 // notifications — joins one outbox, in order. Whoever finds no writer at
 // work becomes the writer and writes the outbox until it is empty; the
@@ -49,7 +51,7 @@ func (c *Conn) sendError(id ID, e *Error, batch *batchReply) {
 // enqueueLocked adds a message to the outbox and reports whether the
 // caller must become the writer.
 func (c *Conn) enqueueLocked(msg []byte) bool {
-	c.s.outbox = append(c.s.outbox, msg)
+	c.s.outbox.push(msg)
 	c.s.outBytes += len(msg)
 	if c.s.writing {
 		return false
@@ -63,15 +65,31 @@ func (c *Conn) enqueueLocked(msg []byte) bool {
 // so that reading ends too.
 func (c *Conn) flush() {
 	c.mu.Lock()
-	for len(c.s.outbox) > 0 {
-		msg := c.s.outbox[0]
-		c.s.outbox[0] = nil
-		c.s.outbox = c.s.outbox[1:]
+	for c.s.outbox.len() > 0 {
+		// What queued up while the last write went on goes out in one write
+		// where the framing can do that (framing.BatchWriter): under load,
+		// many replies cost one system call rather than one each. Up to
+		// maxBatchBytes: a large message goes alone rather than be copied
+		// into a larger frame.
+		batch, size := c.batch[:0], 0
+		for c.s.outbox.len() > 0 && (len(batch) == 0 || size+len(c.s.outbox.peek()) <= maxBatchBytes) {
+			msg := c.s.outbox.pop()
+			batch, size = append(batch, msg), size+len(msg)
+		}
 		c.mu.Unlock()
-		c.hook(Out, msg)
-		err := c.stream.WriteMessage(msg)
+		for _, msg := range batch {
+			c.hook(Out, msg)
+		}
+		var err error
+		if bw, ok := c.writer.(framing.BatchWriter); ok && len(batch) > 1 {
+			err = bw.WriteMessages(batch)
+		} else {
+			err = c.writer.WriteMessage(batch[0])
+		}
+		clear(batch)
+		c.batch = batch
 		c.mu.Lock()
-		c.s.outBytes -= len(msg)
+		c.s.outBytes -= size
 		c.changedLocked()
 		if err != nil {
 			if c.s.phase <= draining && c.s.err == nil {
@@ -86,6 +104,9 @@ func (c *Conn) flush() {
 	c.changedLocked()
 	c.mu.Unlock()
 }
+
+// maxBatchBytes bounds the messages written together (see flush).
+const maxBatchBytes = 64 << 10
 
 // writeError reports that the stream could not be written.
 type writeError struct{ err error }

@@ -18,6 +18,14 @@ import (
 // telemetry/event, window/showMessageRequest and $/progress may go out; a
 // request that needs a client capability the client did not declare fails
 // at once. Either way the method returns an error rather than hang.
+//
+// A request to the client made from a handler gives up the handler's place
+// in the order while it waits for the answer (see conn.Release): a question
+// to the user (ShowMessageRequest in OnInitialized, say) never holds up the
+// messages after it, and what the handler did before the request is visible
+// to them. A handler whose later messages must wait until it has applied
+// the answer (settings read before any document is handled) passes
+// conn.KeepPlace(ctx) instead.
 type Client struct {
 	s       *Server
 	conn    *conn.Conn

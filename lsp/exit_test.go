@@ -2,7 +2,6 @@ package lsp_test
 
 import (
 	"testing"
-	"time"
 
 	"github.com/lspkit/lspkit/lsp"
 	"github.com/lspkit/lspkit/lsp/lsptest"
@@ -14,7 +13,7 @@ import (
 func TestClientDiesAfterShutdown(t *testing.T) {
 	ctx := testContext(t)
 	client := startSleep(t)
-	srv, _ := newEchoServer(lsp.WithPollInterval(5*time.Millisecond), lsp.WithClientProcessID(client.Process.Pid))
+	srv, _ := newEchoServer(lsp.WithClientProcessID(client.Process.Pid))
 	c := lsptest.New(t, srv)
 	if _, err := c.Initialize(ctx, nil); err != nil {
 		t.Fatal(err)

@@ -13,7 +13,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/lspkit/lspkit/conn"
 	"github.com/lspkit/lspkit/lsp"
@@ -381,7 +380,7 @@ func TestClientProcessDies(t *testing.T) {
 			ctx := testContext(t)
 			client := startSleep(t)
 			pid := client.Process.Pid
-			opts := []lsp.Option{lsp.WithPollInterval(5 * time.Millisecond)}
+			var opts []lsp.Option
 			if tt.option {
 				opts = append(opts, lsp.WithClientProcessID(pid))
 			}

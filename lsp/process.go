@@ -1,16 +1,13 @@
 package lsp
 
-import (
-	"errors"
-	"syscall"
-	"time"
-)
+import "github.com/lspkit/lspkit/lsp/procwatch"
 
 // This file watches the client's process: the specification says a server
 // should exit when the process that started it dies, whose id comes in
 // initialize (processId) or on the command line (--clientProcessId).
 
-// watchPID polls process pid until it dies or Serve returns; a death is
+// watchPID waits, without polling where the system allows (see
+// lsp/procwatch), until process pid dies or Serve returns; a death is
 // reported on s.died. Only the first call starts a watch.
 func (s *Server) watchPID(pid int) {
 	s.mu.Lock()
@@ -22,26 +19,13 @@ func (s *Server) watchPID(pid int) {
 	ctx := s.serveCtx
 	s.mu.Unlock()
 	go func() {
-		t := time.NewTicker(s.opts.pollEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if !alive(pid) {
-					s.opts.logger.Warn("lsp: the client process died", "pid", pid)
-					s.died <- pid
-					return
-				}
-			}
+		err := procwatch.Wait(ctx, pid)
+		switch {
+		case err == nil:
+			s.opts.logger.Warn("lsp: the client process died", "pid", pid)
+			s.died <- pid
+		case ctx.Err() == nil:
+			s.opts.logger.Warn("lsp: cannot watch the client process", "pid", pid, "err", err)
 		}
 	}()
-}
-
-// alive reports whether process pid exists. Signal 0 checks without
-// sending anything; EPERM means it exists but is not ours.
-func alive(pid int) bool {
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
 }

@@ -250,3 +250,42 @@ func TestSendPartialResult(t *testing.T) {
 	}
 	expectProgress(t, c, "", nil)
 }
+
+// TestWorkDoneCancelOvertakes: window/workDoneProgress/cancel reaches work
+// whatever handler runs, even the exclusive one that started it and holds
+// everything after it back (it is handled on the read path): before, it
+// waited in the queue until that handler finished by itself.
+func TestWorkDoneCancelOvertakes(t *testing.T) {
+	ctx := testContext(t)
+	srv := lsp.NewServer("t", "1")
+	srv.OnExecuteCommand(func(ctx context.Context, p *protocol.ExecuteCommandParams) (protocol.LSPAny, error) {
+		work := srv.WorkDone(ctx, p.WorkDoneToken, "Long")
+		defer work.End("over")
+		select {
+		case <-work.Context().Done():
+			return protocol.LSPAny(`"cancelled"`), nil
+		case <-time.After(10 * time.Second):
+			return protocol.LSPAny(`"not cancelled"`), nil
+		}
+	}, lsp.Exclusive)
+	c, _ := start(t, srv, "")
+	reply := make(chan string, 1)
+	go func() {
+		token := ptr(protocol.NewProgressTokenString("mine"))
+		res, err := c.ExecuteCommand(ctx, &protocol.ExecuteCommandParams{Command: "long", WorkDoneToken: token})
+		if err != nil {
+			t.Error(err)
+		}
+		reply <- string(res)
+	}()
+	begin := next[progress](t, c, "$/progress")
+	c.Conn().Notify(ctx, "window/workDoneProgress/cancel", map[string]json.RawMessage{"token": begin.Token})
+	select {
+	case got := <-reply:
+		if got != `"cancelled"` {
+			t.Errorf("the command returned %s, want it cancelled", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the cancellation did not reach the exclusive command")
+	}
+}

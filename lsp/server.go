@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
-	"time"
 
 	"github.com/lspkit/lspkit/conn"
 	"github.com/lspkit/lspkit/lsp/document"
@@ -207,7 +206,13 @@ func (s *Server) Serve(ctx context.Context, rwc io.ReadWriteCloser, opts ...conn
 		})
 	}
 	mux := s.mux()
-	base := []conn.Option{conn.WithLogger(s.opts.logger), conn.WithMiddleware(whenReady, s.life.middleware)}
+	base := []conn.Option{
+		conn.WithLogger(s.opts.logger),
+		conn.WithMiddleware(whenReady, s.life.middleware),
+		// The cancellation of work in progress must reach it whatever runs,
+		// an exclusive handler that started it included.
+		conn.WithPreempt("window/workDoneProgress/cancel", conn.TypedNotification(s.works.cancel)),
+	}
 	if s.opts.wireTrace != nil {
 		base = append(base, conn.WithHook(wireTraceHook(s.opts.wireTrace)))
 	}
@@ -265,7 +270,6 @@ func (s *Server) mux() *conn.Mux {
 	}), conn.Exclusive))
 	m.Handle("exit", conn.TypedNotification(func(context.Context, json.RawMessage) error { return nil }))
 	m.Handle("$/setTrace", conn.TypedNotification(s.tracer.setTrace))
-	m.Handle("window/workDoneProgress/cancel", conn.WithMode(conn.TypedNotification(s.works.cancel), conn.Concurrent))
 	for _, method := range s.syncMethods() {
 		if _, ok := s.routes[method]; !ok {
 			s.routes[method] = nil
@@ -359,14 +363,12 @@ type options struct {
 	encodings []document.Encoding
 	wireTrace io.Writer
 	clientPID int
-	pollEvery time.Duration
 }
 
 func newOptions(opts []Option) options {
 	o := options{
 		logger:    slog.Default(),
 		encodings: []document.Encoding{document.UTF8, document.UTF32, document.UTF16},
-		pollEvery: time.Second,
 	}
 	for _, f := range opts {
 		f(&o)

@@ -11,7 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -214,7 +217,8 @@ func TestServerProcess(t *testing.T) {
 }
 
 // The server exits when the client's process dies (-clientProcessId, so
-// lsp.WithClientProcessID); it checks once a second.
+// lsp.WithClientProcessID), promptly; until then, the watch does not wake
+// the idle server.
 func TestServerProcessClientDies(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
@@ -225,12 +229,65 @@ func TestServerProcessClientDies(t *testing.T) {
 	if err := p.client.Call(ctx, "initialize", map[string]any{"processId": nil, "capabilities": map[string]any{}}, &res); err != nil {
 		t.Fatal(err)
 	}
+	if runtime.GOOS == "linux" {
+		time.Sleep(300 * time.Millisecond) // the runtime settles after start-up
+		before := contextSwitches(t, p.cmd.Process.Pid)
+		time.Sleep(idleWindow)
+		if n := contextSwitches(t, p.cmd.Process.Pid) - before; n > maxIdleSwitches {
+			t.Errorf("the idle server was switched in %d times in %v, want at most %d", n, idleWindow, maxIdleSwitches)
+		} else {
+			t.Logf("the idle server was switched in %d times in %v", n, idleWindow)
+		}
+	}
 	kill(t, client)
+	killed := time.Now()
 	if got := p.exitCode(t); got != 1 {
 		t.Errorf("exit code %d, want 1", got)
+	}
+	if d := time.Since(killed); d > time.Second {
+		t.Errorf("the server exited %v after the client's process", d)
+	} else {
+		t.Logf("the server exited %v after the client's process", d)
 	}
 	if !strings.Contains(p.errOut.String(), "client process died") {
 		t.Errorf("stderr does not say why:\n%s", p.errOut.String())
 	}
 	checkFrames(t, p.out.Bytes())
+}
+
+// idleWindow is how long TestServerProcessClientDies watches the idle
+// server, and maxIdleSwitches how often its threads may run meanwhile
+// (the runtime's own rare work): a watch that polled once a second would
+// run them at least twice each second.
+const (
+	idleWindow      = 2 * time.Second
+	maxIdleSwitches = 2
+)
+
+// contextSwitches returns how many times the threads of process pid have
+// been switched in so far (Linux: the voluntary and involuntary context
+// switches of every task in /proc/PID/task).
+func contextSwitches(t *testing.T, pid int) int {
+	t.Helper()
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", pid))
+	if err != nil || len(tasks) == 0 {
+		t.Fatalf("no tasks of process %d: %v", pid, err)
+	}
+	n := 0
+	for _, task := range tasks {
+		data, err := os.ReadFile(task)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if name, value, ok := strings.Cut(line, ":"); ok && strings.HasSuffix(name, "ctxt_switches") {
+				v, err := strconv.Atoi(strings.TrimSpace(value))
+				if err != nil {
+					t.Fatalf("%s: %q", task, line)
+				}
+				n += v
+			}
+		}
+	}
+	return n
 }

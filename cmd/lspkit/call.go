@@ -108,7 +108,7 @@ func runCall(cmd *cobra.Command, f *callFlags, argv []string) error {
 	if err != nil {
 		return err
 	}
-	defer srv.release()
+	defer srv.Release()
 
 	var h conn.Handler
 	if f.lsp {
@@ -117,7 +117,7 @@ func runCall(cmd *cobra.Command, f *callFlags, argv []string) error {
 	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	s := &callSession{
 		flags:  f,
-		conn:   conn.New(ctx, srv, h, conn.WithFramer(fr), conn.WithLogger(logger)),
+		conn:   srv.Connect(ctx, h, conn.WithFramer(fr), conn.WithLogger(logger)),
 		srv:    srv,
 		stdout: cmd.OutOrStdout(),
 		stderr: cmd.ErrOrStderr(),
@@ -231,7 +231,7 @@ func (c *callSpec) check() error {
 type callSession struct {
 	flags          *callFlags
 	conn           *conn.Conn
-	srv            *serverProcess
+	srv            *conn.Process
 	stdout, stderr io.Writer
 	failed         bool // some call got an error reply
 }
@@ -380,24 +380,25 @@ func (s *callSession) callError(method string, err error) error {
 	}
 	// The server closed its stdout: most likely it exited. Tell how, if it
 	// does so promptly.
-	select {
-	case <-s.srv.exited:
-		return fmt.Errorf("%q: the server exited with status %d before replying", method, s.srv.status())
-	case <-time.After(time.Second):
-		return fmt.Errorf("%q: the server closed its stdout before replying", method)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if exit, err := s.srv.Wait(ctx); err == nil {
+		return fmt.Errorf("%q: the server exited with status %d before replying", method, exit.Code)
 	}
+	return fmt.Errorf("%q: the server closed its stdout before replying", method)
 }
 
 // finish closes the connection (and so the server's stdin) and waits for
 // the server to exit, which must be with status 0.
 func (s *callSession) finish(ctx context.Context) error {
-	s.conn.Close()
-	status, killed := s.srv.wait(ctx)
+	exit, err := s.srv.Stop(ctx) // closes the connection, then stdin; then SIGTERM, SIGKILL
 	switch {
-	case killed:
-		return fmt.Errorf("the server did not exit once its input was closed: %w", context.Cause(ctx))
-	case status != 0:
-		return fmt.Errorf("the server exited with status %d", status)
+	case err != nil:
+		return err
+	case exit.Step != conn.StopNone:
+		return fmt.Errorf("the server did not exit once its input was closed: %v", exit)
+	case exit.Code != 0:
+		return fmt.Errorf("the server exited with status %d", exit.Code)
 	}
 	return nil
 }

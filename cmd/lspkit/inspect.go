@@ -14,6 +14,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +26,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/lspkit/lspkit/conn"
 	"github.com/lspkit/lspkit/framing"
 	"github.com/spf13/cobra"
 )
@@ -101,32 +103,35 @@ func runInspect(cmd *cobra.Command, f *inspectFlags, argv []string) error {
 	if err != nil {
 		return err
 	}
-	defer srv.release()
+	defer srv.Release()
 	defer forwardSignals(srv)()
 
 	rec := newRecorder(fr, f.framing, logFile, cmd.ErrOrStderr(), tapQueueBytes, tapQueueChunks)
 	go func() {
-		relay(srv.stdin, cmd.InOrStdin(), rec, clientToServer)
-		srv.closeStdin() // the client is done: let the server see it
+		relay(srv, cmd.InOrStdin(), rec, clientToServer) // to its stdin
+		srv.CloseStdin()                                 // the client is done: let the server see it
 	}()
 	relayed := make(chan struct{})
 	go func() {
-		relay(cmd.OutOrStdout(), srv.stdout, rec, serverToClient)
+		relay(cmd.OutOrStdout(), srv, rec, serverToClient) // from its stdout
 		close(relayed)
 	}()
 
-	status := srv.status()
+	exit, err := srv.Wait(context.Background()) // the server decides when we end
+	if err != nil {
+		return err
+	}
 	// What the server wrote before it exited is still in the pipe: relay it
 	// all, unless something it started keeps the pipe open.
 	select {
 	case <-relayed:
 	case <-time.After(waitDelay):
-		srv.stdout.Close()
+		srv.Release() // closes our end of its stdout
 		<-relayed
 	}
 	rec.close()
-	if status != 0 {
-		return exitCode(status)
+	if exit.Code != 0 {
+		return exitCode(exit.Code)
 	}
 	return nil
 }
@@ -135,7 +140,7 @@ func runInspect(cmd *cobra.Command, f *inspectFlags, argv []string) error {
 // server, so that it decides when we end. It also turns SIGPIPE into an
 // error on write, so that an editor gone away does not kill us before the
 // server. It returns a function that stops both.
-func forwardSignals(srv *serverProcess) (stop func()) {
+func forwardSignals(srv *conn.Process) (stop func()) {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	pipe := make(chan os.Signal, 1)
@@ -145,7 +150,7 @@ func forwardSignals(srv *serverProcess) (stop func()) {
 		for {
 			select {
 			case sig := <-sigs:
-				srv.signal(sig)
+				_ = srv.Signal(sig) // it may have exited meanwhile
 			case <-done:
 				return
 			}

@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lspkit/lspkit/conn"
 	"github.com/lspkit/lspkit/framing"
 	"github.com/spf13/cobra"
 )
@@ -117,9 +118,9 @@ func runReplay(cmd *cobra.Command, f *replayFlags, file string, argv []string) e
 	if err != nil {
 		return err
 	}
-	defer srv.release()
+	defer srv.Release()
 	// When time is up, killing the server unblocks whatever waits on it.
-	stop := context.AfterFunc(ctx, srv.kill)
+	stop := context.AfterFunc(ctx, func() { _ = srv.Signal(os.Kill) })
 	defer stop()
 
 	r := newReplayer(rec, ign, fr, srv)
@@ -363,7 +364,7 @@ type replayer struct {
 
 // newReplayer sets up a replay over the server's pipes and starts reading
 // them.
-func newReplayer(rec *recording, ign []ignorePattern, fr framing.Framer, srv *serverProcess) *replayer {
+func newReplayer(rec *recording, ign []ignorePattern, fr framing.Framer, srv *conn.Process) *replayer {
 	r := &replayer{
 		rec: rec, ign: ign, w: fr.NewWriter(srv),
 		in:         make(chan incoming, 4096),
@@ -398,7 +399,7 @@ func readFrames(rd framing.Reader, out chan<- incoming) {
 
 // run plays every step, waits for what should still come, then lets the
 // server exit.
-func (r *replayer) run(ctx context.Context, srv *serverProcess) {
+func (r *replayer) run(ctx context.Context, srv *conn.Process) {
 	r.lastSeen = time.Now()
 	for _, st := range r.rec.steps {
 		if !r.waitUntil(ctx, 0, func() bool { return allAnswered(st.waitFor) }) {
@@ -416,17 +417,19 @@ func (r *replayer) run(ctx context.Context, srv *serverProcess) {
 	if timedOut && r.sentSteps == len(r.rec.steps) {
 		r.notes = append(r.notes, "timed out waiting for what the recording says should come")
 	}
-	srv.closeStdin()
+	srv.CloseStdin()
 	exitCtx, cancel := context.WithTimeout(ctx, exitGrace)
 	defer cancel()
 	r.waitUntil(exitCtx, 0, func() bool { return false }) // until its output ends
-	status, killed := srv.wait(exitCtx)
+	exit, err := srv.Stop(exitCtx)                        // at once to SIGKILL if exitCtx has ended
 	switch {
 	case timedOut:
-	case killed:
-		r.notes = append(r.notes, "the server did not exit once its input was closed: killed")
-	case status != 0:
-		r.notes = append(r.notes, fmt.Sprintf("the server exited with status %d", status))
+	case err != nil:
+		r.notes = append(r.notes, err.Error())
+	case exit.Step != conn.StopNone:
+		r.notes = append(r.notes, fmt.Sprintf("the server did not exit once its input was closed: %v", exit))
+	case exit.Code != 0:
+		r.notes = append(r.notes, fmt.Sprintf("the server exited with status %d", exit.Code))
 	}
 }
 

@@ -39,7 +39,7 @@ func newServe() *cobra.Command {
 		Example: `  lspkit serve arith
   echo '{"jsonrpc":"2.0","id":1,"method":"subtract","params":[42,23]}' | lspkit serve arith --framing line`,
 	}
-	cmd.AddCommand(newServeArith(), newServeCalc())
+	cmd.AddCommand(newServeArith(), newServeCalc(), newServeMCP())
 	return cmd
 }
 
@@ -52,9 +52,10 @@ func newServeArith() *cobra.Command {
 sum, get_data, update, notify_hello, notify_sum) and more (add, multiply,
 divide, echo, sleep, fail, tick, count, get_total) on stdin/stdout.
 
-Other transports, one at a time: --socket=PORT and --pipe=PATH connect to
+Other transports, one at a time: --socket=PORT and --pipe=NAME connect to
 an editor that listens (vscode-languageclient's TransportKind.socket and
-.pipe); --listen=ADDR accepts any number of clients, each with its own
+.pipe; NAME is a Unix socket's path, or on Windows a named pipe,
+\\.\pipe\NAME); --listen=ADDR accepts any number of clients, each with its own
 state; --http=ADDR serves JSON-RPC over HTTP POST at /rpc and --ws=ADDR over
 WebSocket. Listening addresses default to 127.0.0.1 when only a port is
 given. --clientProcessId=PID exits once that process has exited.`,

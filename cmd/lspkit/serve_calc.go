@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 
 	"github.com/lspkit/lspkit/conn"
 	"github.com/lspkit/lspkit/lsp"
@@ -14,7 +13,8 @@ import (
 
 // newServeCalc is `lspkit serve calc`: the calc language server, for
 // editors. It speaks LSP over one stream: stdin/stdout (the default), or the
-// editor's socket (--socket) or Unix pipe (--pipe). Its exit code follows
+// editor's socket (--socket) or pipe (--pipe: a Unix socket, or a named
+// pipe on Windows). Its exit code follows
 // the specification: 0 after shutdown and exit, 1 otherwise.
 func newServeCalc() *cobra.Command {
 	var f serveFlags
@@ -27,7 +27,8 @@ semantic tokens, inlay hints, code actions, folding and the command
 calc.evaluateWorkspace, for .calc files (languageId "calc").
 
 Editors start it as a subprocess on stdin/stdout; --socket=PORT and
---pipe=PATH connect to an editor that listens instead. --clientProcessId=PID
+--pipe=NAME (a Unix socket's path; on Windows a named pipe, \\.\pipe\NAME)
+connect to an editor that listens instead. --clientProcessId=PID
 makes it exit when the editor has died.`,
 		Example: `  lspkit serve calc
   lspkit serve calc --stdio --log-file /tmp/calc.log --log-level debug
@@ -69,16 +70,11 @@ func (f *serveFlags) serveLSP(cmd *cobra.Command, newServer func(...lsp.Option) 
 
 // lspStream opens the one stream a language server speaks on.
 func lspStream(ctx context.Context, t transport) (io.ReadWriteCloser, error) {
-	var d net.Dialer
 	switch t.kind {
 	case "stdio":
 		return conn.Stdio(), nil
 	case "socket", "pipe":
-		c, err := d.DialContext(ctx, t.network, t.addr)
-		if err != nil {
-			return nil, fmt.Errorf("--%s: %w", t.kind, err)
-		}
-		return c, nil
+		return t.dial(ctx)
 	}
 	return nil, fmt.Errorf("a language server takes one client: use --stdio, --socket or --pipe, not --%s", t.kind)
 }

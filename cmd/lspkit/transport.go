@@ -12,15 +12,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/lspkit/lspkit/conn"
 	"github.com/lspkit/lspkit/conn/httprpc"
 	"github.com/lspkit/lspkit/conn/wsrpc"
+	"github.com/lspkit/lspkit/lsp/procwatch"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -29,7 +28,7 @@ import (
 // value, like --stdio, serves on stdin/stdout.
 type transportFlags struct {
 	socket    int    // --socket: connect to the client's port on 127.0.0.1
-	pipe      string // --pipe: connect to the client's Unix socket
+	pipe      string // --pipe: connect to the client's named pipe (Windows) or Unix socket
 	listen    string // --listen: accept clients on a TCP address or Unix socket
 	http      string // --http: JSON-RPC over HTTP POST at /rpc
 	ws        string // --ws: JSON-RPC over WebSocket
@@ -38,7 +37,7 @@ type transportFlags struct {
 
 func (t *transportFlags) register(fl *pflag.FlagSet) {
 	fl.IntVar(&t.socket, "socket", 0, "connect to the client listening on this port of 127.0.0.1 (as vscode-languageclient's TransportKind.socket)")
-	fl.StringVar(&t.pipe, "pipe", "", "connect to the client listening on this Unix socket path (as vscode-languageclient's TransportKind.pipe)")
+	fl.StringVar(&t.pipe, "pipe", "", "connect to the client listening on this named pipe (Windows: \\\\.\\pipe\\NAME) or Unix socket path (elsewhere), as vscode-languageclient's TransportKind.pipe")
 	fl.StringVar(&t.listen, "listen", "", "accept any number of clients on this TCP `address` (host defaults to 127.0.0.1: :7000 or 7000) or Unix socket path (one with a /)")
 	fl.StringVar(&t.http, "http", "", "serve JSON-RPC over HTTP POST at /rpc on this `address` (host defaults to 127.0.0.1)")
 	fl.StringVar(&t.ws, "ws", "", "serve JSON-RPC over WebSocket on this `address` (host defaults to 127.0.0.1), at any path")
@@ -83,9 +82,9 @@ func (t *transportFlags) choose(fl *pflag.FlagSet) (transport, error) {
 		return transport{"socket", "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(t.socket))}, nil
 	case "--pipe":
 		if t.pipe == "" {
-			return transport{}, errors.New("--pipe needs the path of the client's socket")
+			return transport{}, errors.New("--pipe needs the name of the client's pipe or socket")
 		}
-		return transport{"pipe", "unix", t.pipe}, nil
+		return transport{"pipe", pipeNetwork, t.pipe}, nil
 	case "--listen":
 		if strings.Contains(t.listen, "/") {
 			return transport{"listen", "unix", t.listen}, nil
@@ -132,7 +131,7 @@ func (f *serveFlags) serve(cmd *cobra.Command, newHandler func() conn.Handler) e
 	defer closeLog()
 	if pid := f.transport.clientPID; pid > 0 {
 		var stop func()
-		ctx, stop = watchProcess(ctx, pid, time.Second)
+		ctx, stop = watchProcess(ctx, pid, logger)
 		defer stop()
 	}
 	err = t.serve(ctx, cmd, newHandler, opts, logger)
@@ -168,10 +167,11 @@ func (t transport) serve(ctx context.Context, cmd *cobra.Command, newHandler fun
 	case "stdio":
 		return conn.Serve(ctx, conn.Stdio(), newHandler(), opts...)
 	case "socket", "pipe":
-		c, err := conn.Dial(ctx, t.network, t.addr, newHandler(), opts...)
+		nc, err := t.dial(ctx)
 		if err != nil {
-			return fmt.Errorf("--%s: %w", t.kind, err)
+			return err
 		}
+		c := conn.New(ctx, nc, newHandler(), opts...)
 		<-c.Done()
 		return c.Err()
 	case "listen":
@@ -234,40 +234,46 @@ func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, closeHijack
 	return nil
 }
 
+// dial connects to the client of --socket or --pipe: a client that
+// listens, and passes its address to the server it launches.
+func (t transport) dial(ctx context.Context) (net.Conn, error) {
+	var (
+		c   net.Conn
+		err error
+	)
+	if t.kind == "pipe" {
+		c, err = dialPipe(ctx, t.addr)
+	} else {
+		var d net.Dialer
+		c, err = d.DialContext(ctx, t.network, t.addr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--%s: %w", t.kind, err)
+	}
+	return c, nil
+}
+
 // errClientExited is the cause of the end when the --clientProcessId
 // process exits.
 var errClientExited = errors.New("the client process has exited")
 
 // watchProcess returns a context that ends, with cause errClientExited,
-// once process pid is gone; it checks every interval (with signal 0, that
-// is kill(pid, 0), or a pidfd on Linux, which a recycled pid cannot fool).
-// stop ends the watch and waits for it.
-func watchProcess(ctx context.Context, pid int, every time.Duration) (_ context.Context, stop func()) {
+// once process pid has exited. The watch sleeps until then where the
+// system allows (lsp/procwatch: a pidfd on Linux, which a recycled
+// pid cannot fool, kqueue on macOS, the process handle on Windows). A
+// process that cannot be watched is logged, and the context then ends
+// only with ctx. stop ends the watch and waits for it.
+func watchProcess(ctx context.Context, pid int, logger *slog.Logger) (_ context.Context, stop func()) {
 	ctx, cancel := context.WithCancelCause(ctx)
-	exited := fmt.Errorf("--clientProcessId %d: %w", pid, errClientExited)
-	p, err := os.FindProcess(pid)
-	if err != nil { // on Unix it always succeeds; elsewhere the process is gone
-		cancel(exited)
-		return ctx, func() { cancel(nil) }
-	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		defer p.Release()
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			// Signal 0 checks without signalling: ErrProcessDone once the
-			// process is gone; EPERM means it lives under another user.
-			if err := p.Signal(syscall.Signal(0)); errors.Is(err, os.ErrProcessDone) {
-				cancel(exited)
-				return
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
+		err := procwatch.Wait(ctx, pid)
+		switch {
+		case err == nil:
+			cancel(fmt.Errorf("--clientProcessId %d: %w", pid, errClientExited))
+		case ctx.Err() == nil:
+			logger.Warn("lspkit: cannot watch the client process", "pid", pid, "err", err)
 		}
 	}()
 	return ctx, func() { cancel(nil); <-done }

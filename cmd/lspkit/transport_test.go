@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -18,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,8 +51,15 @@ var announceRE = regexp.MustCompile(`serving JSON-RPC (?:on tcp |on unix |over H
 // kills it if it still runs.
 func startServe(t *testing.T, args ...string) *served {
 	t.Helper()
+	return startServeOf(t, "arith", args...)
+}
+
+// startServeOf starts `lspkit serve` of server (arith, calc) with args; the
+// test's cleanup kills it if it still runs.
+func startServeOf(t *testing.T, server string, args ...string) *served {
+	t.Helper()
 	s := &served{done: make(chan struct{}), addr: make(chan string, 1)}
-	s.cmd = exec.Command(lspkitBinary(t), append([]string{"serve", "arith"}, args...)...)
+	s.cmd = exec.Command(lspkitBinary(t), append([]string{"serve", server}, args...)...)
 	stderr, err := s.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -307,32 +316,89 @@ func TestServeWebSocket(t *testing.T) {
 	}
 }
 
-// TestServeClientProcessID checks that the server exits once the editor
-// process named by --clientProcessId has exited, though its stdin is open.
+// TestServeClientProcessID checks that the server exits promptly once the
+// editor process named by --clientProcessId has exited, though its stdin
+// is open, and that until then the watch does not wake the idle process:
+// for a JSON-RPC server (arith) and a language server (calc, through
+// lsp.WithClientProcessID).
 func TestServeClientProcessID(t *testing.T) {
-	editor := exec.Command("sleep", "60")
-	if err := editor.Start(); err != nil {
-		t.Skip("no sleep command:", err)
+	for _, server := range []string{"arith", "calc"} {
+		t.Run(server, func(t *testing.T) {
+			t.Parallel()
+			editor := exec.Command("sleep", "60")
+			if err := editor.Start(); err != nil {
+				t.Skip("no sleep command:", err)
+			}
+			t.Cleanup(func() { editor.Process.Kill(); editor.Wait() })
+			s := startServeOf(t, server, "--clientProcessId="+strconv.Itoa(editor.Process.Pid))
+			time.Sleep(300 * time.Millisecond)
+			select {
+			case <-s.done:
+				t.Fatalf("lspkit exited while the client process lives\n%s", s.log())
+			default:
+			}
+			if runtime.GOOS == "linux" {
+				before := contextSwitches(t, s.cmd.Process.Pid)
+				time.Sleep(idleWindow)
+				if n := contextSwitches(t, s.cmd.Process.Pid) - before; n > maxIdleSwitches {
+					t.Errorf("the idle server was switched in %d times in %v, want at most %d", n, idleWindow, maxIdleSwitches)
+				} else {
+					t.Logf("the idle server was switched in %d times in %v", n, idleWindow)
+				}
+			}
+			editor.Process.Kill()
+			editor.Wait() // reaped, as an editor's parent would
+			start := time.Now()
+			if code := s.exited(t); code == 0 {
+				t.Errorf("exit status 0; want a failure that says why")
+			}
+			if d := time.Since(start); d > time.Second {
+				t.Errorf("exited %v after the client process", d)
+			} else {
+				t.Logf("exited %v after the client process", d)
+			}
+			if !strings.Contains(s.log(), "client process") {
+				t.Errorf("stderr does not say why:\n%s", s.log())
+			}
+		})
 	}
-	s := startServe(t, "--clientProcessId="+strconv.Itoa(editor.Process.Pid))
-	time.Sleep(300 * time.Millisecond)
-	select {
-	case <-s.done:
-		t.Fatalf("lspkit exited while the client process lives\n%s", s.log())
-	default:
+}
+
+// idleWindow is how long TestServeClientProcessID watches the idle
+// server, and maxIdleSwitches how often its threads may run meanwhile
+// (the runtime's own rare work): a watch that polled once a second would
+// run them at least twice each second.
+const (
+	idleWindow      = 2 * time.Second
+	maxIdleSwitches = 2
+)
+
+// contextSwitches returns how many times the threads of process pid have
+// been switched in so far (Linux: the voluntary and involuntary context
+// switches of every task in /proc/PID/task).
+func contextSwitches(t *testing.T, pid int) int {
+	t.Helper()
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", pid))
+	if err != nil || len(tasks) == 0 {
+		t.Fatalf("no tasks of process %d: %v", pid, err)
 	}
-	editor.Process.Kill()
-	editor.Wait() // reaped: a zombie still counts as alive
-	start := time.Now()
-	if code := s.exited(t); code == 0 {
-		t.Errorf("exit status 0; want a failure that says why")
+	n := 0
+	for _, task := range tasks {
+		data, err := os.ReadFile(task)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if name, value, ok := strings.Cut(line, ":"); ok && strings.HasSuffix(name, "ctxt_switches") {
+				v, err := strconv.Atoi(strings.TrimSpace(value))
+				if err != nil {
+					t.Fatalf("%s: %q", task, line)
+				}
+				n += v
+			}
+		}
 	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("exited %v after the client process", d)
-	}
-	if !strings.Contains(s.log(), "clientProcessId") {
-		t.Errorf("stderr does not say why:\n%s", s.log())
-	}
+	return n
 }
 
 // TestServeStdioUnchanged checks that stdio stays the default and that
@@ -402,18 +468,23 @@ func TestLoopbackAddr(t *testing.T) {
 }
 
 func TestWatchProcess(t *testing.T) {
-	ctx, stop := watchProcess(context.Background(), os.Getpid(), 10*time.Millisecond)
+	logger := slog.New(slog.DiscardHandler)
+	ctx, stop := watchProcess(context.Background(), os.Getpid(), logger)
 	time.Sleep(50 * time.Millisecond)
 	if ctx.Err() != nil {
 		t.Error("our own process taken for dead")
 	}
 	stop()
-
-	p := exec.Command("true")
-	if err := p.Run(); err != nil {
-		t.Skip(err)
+	if !errors.Is(ctx.Err(), context.Canceled) || context.Cause(ctx) != context.Canceled {
+		t.Errorf("after stop: %v, cause %v", ctx.Err(), context.Cause(ctx))
 	}
-	ctx, stop = watchProcess(context.Background(), p.Process.Pid, 10*time.Millisecond)
+
+	p := exec.Command(lspkitBinary(t), "--help")
+	p.Stdout = io.Discard
+	if err := p.Run(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop = watchProcess(context.Background(), p.Process.Pid, logger)
 	defer stop()
 	select {
 	case <-ctx.Done():

@@ -1,15 +1,25 @@
 // Package lsptest runs a language server built with package lsp against an
 // in-memory client, for the server's own tests: start it, initialize with
-// the client capabilities of your choice, open and edit documents, make
-// typed requests, await diagnostics and other notifications, and answer
-// the server's requests to the client.
+// the client capabilities of your choice (or those of a real editor, see
+// Profiles), open and edit documents, make typed requests, await
+// diagnostics and other notifications, and answer the server's requests to
+// the client.
 //
-//	c := lsptest.New(t, srv)
+//	c := lsptest.New(t, srv, lsptest.WithConfiguration(map[string]any{"calc": settings}))
 //	c.Initialize(ctx, nil)
 //	c.Open(ctx, "file:///a.calc", "calc", "let x = 1\nx +")
 //	diags, _ := c.Diagnostics(ctx, "file:///a.calc")
 //	hover, _ := c.Hover(ctx, &protocol.HoverParams{...})
-//	c.Shutdown(ctx) // shutdown, exit, and Serve's result
+//	c.WaitIdle(ctx)                         // the server has nothing left to do
+//	logs := c.Messages("window/logMessage") // everything it sent, recorded
+//	c.Shutdown(ctx)                         // shutdown, exit, and Serve's result
+//
+// How the client answers the server's requests is set by options to New
+// (WithHandler, WithConfiguration, WithShowMessageRequest, …), so that it
+// holds from the first message on: a server that asks for its settings in
+// initialized gets them. The client records every message the server sends
+// (Messages, Progress), and WaitIdle waits until the server has nothing
+// left to do, so a test needs no channels inside the server.
 package lsptest
 
 import (
@@ -18,6 +28,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -31,24 +42,28 @@ import (
 // request methods (Hover, Completion, Definition, …) are generated, one for
 // every request a client sends.
 type Client struct {
-	conn   *conn.Conn
-	served chan error // Serve's result, once
+	conn    *conn.Conn
+	srv     *lsp.Server
+	served  chan error // Serve's result, once
+	profile *Profile   // the editor Initialize plays, if any
 
 	mu       sync.Mutex
 	handlers map[string]conn.Handler      // how to answer the server's requests
 	notes    map[string][]json.RawMessage // received notifications not yet taken, by method
 	arrived  chan struct{}                // closed and replaced when one arrives
 	version  map[protocol.DocumentURI]int32
+	log      []Message // everything the server sent, in order
+	idle     activity  // what is still going on between the two (idle.go)
 }
 
-// New starts srv on an in-memory connection and returns its client. The
-// connection closes, and the server stops, when the test ends: cleanup
-// waits for the server's Serve to return, so that no goroutine of the
-// server outlives the test.
-func New(t testing.TB, srv *lsp.Server) *Client {
+// New starts srv on an in-memory connection and returns its client,
+// configured by opts. The connection closes, and the server stops, when the
+// test ends: cleanup waits for the server's Serve to return, so that no
+// goroutine of the server outlives the test.
+func New(t testing.TB, srv *lsp.Server, opts ...Option) *Client {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	c := Start(ctx, srv)
+	c := Start(ctx, srv, opts...)
 	t.Cleanup(func() {
 		cancel() // closes both ends; Serve's handlers are cancelled
 		wait, stop := context.WithTimeout(context.Background(), 30*time.Second)
@@ -59,33 +74,52 @@ func New(t testing.TB, srv *lsp.Server) *Client {
 }
 
 // Start is New without a testing.TB: close the Client's Conn when done.
-func Start(ctx context.Context, srv *lsp.Server) *Client {
+func Start(ctx context.Context, srv *lsp.Server, opts ...Option) *Client {
+	o := options{handlers: make(map[string]conn.Handler)}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	serverSide, clientSide := pipe()
 	c := &Client{
+		srv:      srv,
+		profile:  o.profile,
 		handlers: make(map[string]conn.Handler),
 		served:   make(chan error, 1),
 		notes:    make(map[string][]json.RawMessage),
 		arrived:  make(chan struct{}),
 		version:  make(map[protocol.DocumentURI]int32),
+		idle:     newActivity(),
 	}
 	c.answerByDefault()
-	go func() { c.served <- srv.Serve(ctx, serverSide) }()
-	c.conn = conn.New(ctx, clientSide, conn.HandlerFunc(c.receive))
+	for method, h := range o.handlers {
+		c.handlers[method] = h
+	}
+	// The server's connection reports to the client what it reads, writes
+	// and runs, for WaitIdle: conn's hooks and middleware, nothing private.
+	go func() {
+		c.served <- srv.Serve(ctx, serverSide, conn.WithHook(c.serverHook), conn.WithMiddleware(c.serverRuns))
+	}()
+	c.conn = conn.New(ctx, clientSide, conn.HandlerFunc(c.receive), conn.WithHook(c.clientHook))
 	return c
 }
 
 // Conn returns the client's connection, for raw calls and notifications.
 func (c *Client) Conn() *conn.Conn { return c.conn }
 
-// Initialize sends initialize with params (nil: a client that declares
-// common capabilities; see DefaultCapabilities) and then initialized, and
-// returns the server's answer.
+// Initialize sends initialize with params and then initialized, and returns
+// the server's answer. With nil params it declares DefaultCapabilities.
+// With a profile (WithProfile), params without clientInfo and capabilities
+// (nil, or only a workspace) get the profile's, sent exactly as recorded.
 func (c *Client) Initialize(ctx context.Context, params *protocol.InitializeParams) (*protocol.InitializeResult, error) {
-	if params == nil {
-		params = &protocol.InitializeParams{Capabilities: DefaultCapabilities()}
+	var send any = params
+	switch {
+	case c.profile != nil && (params == nil || params.ClientInfo == nil && reflect.ValueOf(params.Capabilities).IsZero()):
+		send = c.profile.initializeParams(params)
+	case params == nil:
+		send = &protocol.InitializeParams{Capabilities: DefaultCapabilities()}
 	}
 	var res protocol.InitializeResult
-	if err := c.conn.Call(ctx, "initialize", params, &res); err != nil {
+	if err := c.conn.Call(ctx, "initialize", send, &res); err != nil {
 		return nil, err
 	}
 	return &res, c.conn.Notify(ctx, "initialized", struct{}{})
@@ -177,7 +211,10 @@ func (c *Client) Wait(ctx context.Context) error {
 
 // Handle sets how the client answers a request the server sends it
 // (workspace/configuration, window/showMessageRequest, …), replacing the
-// default answer.
+// default answer, from now on. A request the server sends before Handle is
+// called, such as one from its initialized handler, gets the answer set
+// before: set answers that must hold from the start with options to New
+// (WithHandler and the like).
 func (c *Client) Handle(method string, h conn.Handler) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -248,6 +285,7 @@ func (c *Client) receive(ctx context.Context, req *conn.Request) (any, error) {
 	c.notes[req.Method] = append(c.notes[req.Method], req.Params)
 	close(c.arrived)
 	c.arrived = make(chan struct{})
+	c.idle.noteTaken()
 	c.mu.Unlock()
 	return nil, nil
 }

@@ -160,7 +160,9 @@ func (s *server) readSettings(ctx context.Context) {
 func (s *server) didChangeConfiguration(ctx context.Context, _ *protocol.DidChangeConfigurationParams) error {
 	s.readSettings(conn.KeepPlace(ctx)) // what follows sees the new settings
 	if c := s.lsp.Client(); c.Supports("workspace.inlayHint.refreshSupport") {
-		go c.InlayHintRefresh(context.WithoutCancel(ctx))
+		// The call gives up the handler's place while it waits (see
+		// conn.Release): what comes after runs meanwhile.
+		_ = c.InlayHintRefresh(ctx)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package calc
 import (
 	"context"
 
+	"github.com/lspkit/lspkit/conn"
 	"github.com/lspkit/lspkit/lsp/protocol"
 	"github.com/lspkit/lspkit/samples/calc/lang"
 )
@@ -43,7 +44,10 @@ func (s *server) publishAll(ctx context.Context) {
 	c := s.lsp.Client()
 	if s.pulls() {
 		if c.Supports("workspace.diagnostics.refreshSupport") {
-			go c.DiagnosticRefresh(context.WithoutCancel(ctx))
+			// The work is done: give up the handler's place, so that the
+			// pulls the refresh asks for run while it waits for the answer.
+			conn.Release(ctx)
+			_ = c.DiagnosticRefresh(ctx)
 		}
 		return
 	}

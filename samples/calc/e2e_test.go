@@ -284,8 +284,20 @@ func TestNeovim(t *testing.T) {
 	}
 }
 
+// TestVSCodeLanguageClient plays the scenario with Microsoft's client,
+// launching the server on stdio and, as TransportKind.pipe does, with
+// --pipe on a socket the client listens on.
 func TestVSCodeLanguageClient(t *testing.T) {
-	t.Parallel()
+	for _, transport := range []string{"stdio", "pipe"} {
+		t.Run(transport, func(t *testing.T) {
+			t.Parallel()
+			testVSCodeLanguageClient(t, transport)
+		})
+	}
+}
+
+// testVSCodeLanguageClient runs client.js with CALC_TRANSPORT=transport.
+func testVSCodeLanguageClient(t *testing.T, transport string) {
 	const dir = "testdata/vscode-client"
 	node, err := exec.LookPath("node")
 	need(t, err, "apt-get install -y nodejs npm, then npm ci --prefix samples/calc/testdata/vscode-client")
@@ -297,13 +309,14 @@ func TestVSCodeLanguageClient(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "client.js")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CALC_LSPKIT="+bin, "CALC_ROOT="+root)
+	cmd.Env = append(os.Environ(), "CALC_LSPKIT="+bin, "CALC_ROOT="+root, "CALC_TRANSPORT="+transport)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
 	runErr := cmd.Run()
 	var got struct {
 		scenario
+		Transport        string          `json:"transport"`
 		Library          string          `json:"library"`
 		PositionEncoding string          `json:"position_encoding"`
 		ServerInfo       json.RawMessage `json:"server_info"`
@@ -325,7 +338,10 @@ func TestVSCodeLanguageClient(t *testing.T) {
 	if got.Error != "" || runErr != nil {
 		t.Fatalf("the script failed after %q: %v %s\nstderr: %s", got.Steps, runErr, got.Error, stderr.Bytes())
 	}
-	t.Logf("%s: scenario in %v", got.Library, time.Since(start).Round(time.Millisecond))
+	t.Logf("%s over %s: scenario in %v", got.Library, got.Transport, time.Since(start).Round(time.Millisecond))
+	if got.Transport != transport {
+		t.Errorf("the client used %q, want %q", got.Transport, transport)
+	}
 	// The library is the version package-lock.json pins.
 	var lock struct {
 		Packages map[string]struct{ Version string } `json:"packages"`

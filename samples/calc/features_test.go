@@ -157,16 +157,11 @@ func TestPullClientGetsNothingPushed(t *testing.T) {
 	if got := s.pull(mainURI); len(got) != 2 {
 		t.Errorf("pulled after the edit: %q, want 2", got)
 	}
-	s.barrier() // every notification sent so far has arrived
-	if _, err := s.wire.wait(s.ctx, func(m wireMsg) bool { return true }); err != nil {
+	if err := s.c.WaitIdle(s.ctx); err != nil { // all the server sent has arrived
 		t.Fatal(err)
 	}
-	s.wire.mu.Lock()
-	defer s.wire.mu.Unlock()
-	for _, m := range s.wire.msgs {
-		if m.Msg.Method == "textDocument/publishDiagnostics" {
-			t.Errorf("pushed to a client that pulls: %s", m.Msg.Params)
-		}
+	for _, m := range s.c.Messages("textDocument/publishDiagnostics") {
+		t.Errorf("pushed to a client that pulls: %s", m.Params)
 	}
 }
 

@@ -86,10 +86,17 @@ const pullCaps = `{"textDocument": {"diagnostic": {}}}`
 // initialize, to set how it answers the server's requests.
 func start(t *testing.T, params *protocol.InitializeParams, before func(*lsptest.Client)) *session {
 	t.Helper()
+	return startOpts(t, params, before)
+}
+
+// startOpts is start with options for the lsptest client: how it answers
+// the server's requests, which editor it plays.
+func startOpts(t *testing.T, params *protocol.InitializeParams, before func(*lsptest.Client), opts ...lsptest.Option) *session {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	t.Cleanup(cancel)
 	wire := newWireLog()
-	c := lsptest.New(t, calc.New(lsp.WithWireTrace(wire)))
+	c := lsptest.New(t, calc.New(lsp.WithWireTrace(wire)), opts...)
 	if before != nil {
 		before(c)
 	}
@@ -323,20 +330,6 @@ func (s *session) progressUntilEnd(token any) []progress {
 			return out
 		}
 	}
-}
-
-// barrier returns once every notification the server sent before it has
-// reached the client: it runs the command with progress under a token of
-// its own and waits for that progress to end. The server sends in order,
-// and the client takes notifications in order.
-func (s *session) barrier() {
-	s.t.Helper()
-	token := fmt.Sprintf("barrier-%d", time.Now().UnixNano())
-	tok := protocol.NewProgressTokenString(token)
-	if _, err := s.c.ExecuteCommand(s.ctx, &protocol.ExecuteCommandParams{Command: calc.CommandEvaluateWorkspace, WorkDoneToken: &tok}); err != nil {
-		s.t.Fatalf("barrier: %v", err)
-	}
-	s.progressUntilEnd(token)
 }
 
 // decodeInto converts v (any JSON-marshalable value) into out through JSON,

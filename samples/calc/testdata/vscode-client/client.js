@@ -5,6 +5,9 @@
 //   npm ci --prefix samples/calc/testdata/vscode-client
 //   CALC_LSPKIT=/path/to/lspkit CALC_ROOT=/path/to/workspace node client.js
 //
+// With CALC_TRANSPORT=pipe it launches the server with --pipe instead, as
+// vscode-languageclient's TransportKind.pipe does.
+//
 // CALC_ROOT holds main.calc and lib.calc (testdata/workspace). It plays the
 // scenario an editor would, as VS Code does it (UTF-16 positions, pulled
 // diagnostics, progress on tokens the server creates), and prints what it
@@ -97,9 +100,26 @@ async function run() {
   if (!bin || !root) throw new Error('CALC_LSPKIT and CALC_ROOT must be set');
   out.library = 'vscode-languageserver-protocol@' + installedVersion('vscode-languageserver-protocol');
 
-  const child = spawn(bin, ['serve', 'calc', '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const connection = lsp.createProtocolConnection(new lsp.StreamMessageReader(child.stdout), new lsp.StreamMessageWriter(child.stdin));
+  // CALC_TRANSPORT=pipe launches the server as vscode-languageclient's
+  // TransportKind.pipe does: the client listens on a random pipe name (a
+  // Unix socket; a named pipe on Windows) and passes it with --pipe, and
+  // its own process id with --clientProcessId. Otherwise: stdio.
+  out.transport = process.env.CALC_TRANSPORT || 'stdio';
+  let child, exited, reader, writer;
+  if (out.transport === 'pipe') {
+    const pipeName = lsp.generateRandomPipeName();
+    const pipe = await lsp.createClientPipeTransport(pipeName);
+    child = spawn(bin, ['serve', 'calc', `--pipe=${pipeName}`, `--clientProcessId=${process.pid}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+    exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const early = exited.then((e) => { throw new Error('the server exited before connecting: ' + JSON.stringify(e)); });
+    [reader, writer] = await withTimeout('the server to connect to ' + pipeName, Promise.race([pipe.onConnected(), early]));
+  } else {
+    child = spawn(bin, ['serve', 'calc', '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    reader = new lsp.StreamMessageReader(child.stdout);
+    writer = new lsp.StreamMessageWriter(child.stdin);
+  }
+  const connection = lsp.createProtocolConnection(reader, writer);
 
   const events = waiter();
   const progress = []; // {token, value}, in order
