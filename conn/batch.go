@@ -74,9 +74,9 @@ func (c *Conn) receiveBatch(body []byte) {
 		case msgResponse:
 			c.deliver(&it.env)
 		case msgRequest:
-			c.accept(it.req, b)
+			c.accept(it.req, b, false)
 		case msgNotification:
-			c.accept(it.req, nil)
+			c.accept(it.req, nil, false)
 		}
 	}
 }

@@ -155,7 +155,8 @@ func (c *Conn) register(ctx context.Context, chans []chan response, ids []int64)
 			c.s.calls[ids[i]] = ch
 		}
 	}
-	c.changedLocked() // a reader stopped by a full queue may read on (roomLocked)
+	c.changedLocked()        // a reader stopped by a full queue may read on (roomLocked)
+	c.handOffReadingLocked() // the replies must be read
 	return nil
 }
 

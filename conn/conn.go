@@ -34,6 +34,9 @@ type Conn struct {
 	// messages; only the goroutine that writes uses batch (see flush).
 	writer framing.Writer
 	batch  [][]byte
+	// watchdog hands reading on if the read path runs a handler itself for
+	// long (see runInline).
+	watchdog *time.Timer
 
 	mu sync.Mutex
 	s  state // guarded by mu; changed only by the methods whose names end in Locked
@@ -58,6 +61,9 @@ type Conn struct {
 //     running <= cfg.maxRunning.
 //   - calls maps the id of each call of ours that awaits its reply to the
 //     channel that receives it.
+//   - readerBusy is set only while the read path runs a handler itself;
+//     whoever clears it (the read path when the handler returns, or
+//     handOffReadingLocked) makes sure exactly one goroutine reads on.
 //   - outbox holds encoded messages not yet written, outBytes their size;
 //     writing is set while one goroutine writes them, in order.
 type state struct {
@@ -76,6 +82,14 @@ type state struct {
 	outbox   fifo[[]byte]
 	outBytes int
 	writing  bool
+
+	// readerBusy is set while the read path runs a handler itself;
+	// inlineRuns counts those runs, inlineSeen is the count at the
+	// watchdog's last look, and watching is set while it is armed (see
+	// inline.go).
+	readerBusy             bool
+	inlineRuns, inlineSeen uint64
+	watching               bool
 
 	stopWatch func() bool // stops watching New's context
 
@@ -142,6 +156,8 @@ func newConn(ctx context.Context, s Stream, h Handler, cfg config) *Conn {
 		h = cfg.middleware[i](h)
 	}
 	c.handler = h
+	c.watchdog = time.AfterFunc(time.Hour, c.watch)
+	c.watchdog.Stop()
 	c.s.inflight = make(map[string]*inbound)
 	c.s.calls = make(map[int64]chan response)
 	c.s.changed = make(chan struct{})
@@ -201,7 +217,9 @@ func (c *Conn) readLoop() {
 	for c.waitForRoom() {
 		body, err := c.stream.ReadMessage()
 		if err == nil {
-			c.receive(body)
+			if in := c.receive(body); in != nil && !c.runInline(in) {
+				return // another goroutine reads now
+			}
 			continue
 		}
 		if fe := (*framing.Error)(nil); errors.As(err, &fe) {
@@ -265,6 +283,7 @@ func (c *Conn) teardown(cause error) {
 		c.closeStream()
 		c.mu.Lock()
 		c.s.phase = closed
+		c.watchdog.Stop()
 		c.failCallsLocked(nil)
 		c.changedLocked()
 		c.mu.Unlock()
@@ -373,7 +392,15 @@ type fifo[T any] struct {
 }
 
 func (q *fifo[T]) len() int { return len(q.items) - q.head }
-func (q *fifo[T]) push(v T) { q.items = append(q.items, v) }
+func (q *fifo[T]) push(v T) {
+	if len(q.items) == cap(q.items) && q.head >= len(q.items)/2 {
+		// Reuse the room that popped items left at the front.
+		n := copy(q.items, q.items[q.head:])
+		clear(q.items[n:])
+		q.items, q.head = q.items[:n], 0
+	}
+	q.items = append(q.items, v)
+}
 func (q *fifo[T]) peek() T  { return q.items[q.head] }
 func (q *fifo[T]) all() []T { return q.items[q.head:] }
 func (q *fifo[T]) pop() T {

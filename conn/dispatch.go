@@ -96,6 +96,7 @@ func Release(ctx context.Context) {
 		return
 	}
 	c.releaseLocked(in)
+	c.handOffReadingLocked() // what comes after must be read to start
 	var buf [4]*inbound
 	start := c.startableLocked(buf[:0])
 	c.mu.Unlock()
@@ -113,8 +114,10 @@ func KeepPlace(ctx context.Context) context.Context {
 	return context.WithValue(ctx, keepPlaceKey{}, true)
 }
 
-// receive handles one message read: a single message or a batch.
-func (c *Conn) receive(body []byte) {
+// receive handles one message read: a single message or a batch. It
+// returns the message for the read path to run itself, if accept left one
+// (see runInline).
+func (c *Conn) receive(body []byte) (inline *inbound) {
 	c.hook(In, body)
 	if !utf8.Valid(body) {
 		// Invalid bytes can only sit inside strings of valid JSON; replacing
@@ -123,13 +126,13 @@ func (c *Conn) receive(body []byte) {
 	}
 	if i := skipSpace(body, 0); i < len(body) && body[i] == '[' {
 		c.receiveBatch(body)
-		return
+		return nil
 	}
 	env, err := parseEnvelope(body)
 	if err != nil {
 		c.cfg.logger.Warn("conn: parse error", "err", err)
 		c.sendError(ID{}, errParse, nil)
-		return
+		return nil
 	}
 	switch kind, req, bad := env.classify(c.methods); kind {
 	case msgInvalid:
@@ -138,16 +141,19 @@ func (c *Conn) receive(body []byte) {
 	case msgResponse:
 		c.deliver(&env)
 	default:
-		c.accept(req, nil)
+		return c.accept(req, nil, true)
 	}
+	return nil
 }
 
 // accept queues a received request or notification, unless it is preempted
 // (see cancel.go), and starts what may start. A request whose id is that of
-// one still in flight is refused with -32600.
-func (c *Conn) accept(req Request, batch *batchReply) {
+// one still in flight is refused with -32600. With mayInline, a message
+// that starts when nothing else runs is returned for the read path to run
+// itself (see runInline).
+func (c *Conn) accept(req Request, batch *batchReply, mayInline bool) (inline *inbound) {
 	if c.preempt(req, batch) {
-		return
+		return nil
 	}
 	in := &inbound{conn: c, req: req}
 	in.exclusive = c.modeOf(&in.req) == Exclusive
@@ -157,14 +163,14 @@ func (c *Conn) accept(req Request, batch *batchReply) {
 	c.mu.Lock()
 	if c.s.phase != open {
 		c.mu.Unlock()
-		return
+		return nil
 	}
 	if in.key != "" {
 		if _, dup := c.s.inflight[in.key]; dup {
 			c.mu.Unlock()
 			c.cfg.logger.Warn("conn: duplicate request id", "id", req.ID.String())
 			c.sendError(req.ID, invalidRequest("a request with this id is still in flight"), batch)
-			return
+			return nil
 		}
 		c.s.inflight[in.key] = in
 	}
@@ -175,8 +181,14 @@ func (c *Conn) accept(req Request, batch *batchReply) {
 	c.s.queue.push(in)
 	var buf [4]*inbound
 	start := c.startableLocked(buf[:0])
+	if mayInline && len(start) == 1 && c.s.running == 1 && len(c.s.calls) == 0 {
+		c.startInlineLocked()
+		c.mu.Unlock()
+		return start[0]
+	}
 	c.mu.Unlock()
 	c.spawn(start)
+	return nil
 }
 
 // modeOf resolves a message's mode: the handler's choice, or the default
@@ -250,17 +262,23 @@ func (c *Conn) spawn(start []*inbound) {
 // goroutine.
 func (c *Conn) run(in *inbound) {
 	for in != nil {
-		var reply []byte
-		result, err := c.invoke(in)
-		if in.req.IsNotification() {
-			if err != nil {
-				c.cfg.logger.Warn("conn: notification handler failed", "method", in.req.Method, "err", err)
-			}
-		} else {
-			reply = c.encodeReply(in, result, err)
-		}
-		in = c.finish(in, reply)
+		in = c.handle(in)
 	}
+}
+
+// handle calls the handler of one message and sends its reply, and returns
+// the next message that may start, for the caller to run (see finish).
+func (c *Conn) handle(in *inbound) (next *inbound) {
+	var reply []byte
+	result, err := c.invoke(in)
+	if in.req.IsNotification() {
+		if err != nil {
+			c.cfg.logger.Warn("conn: notification handler failed", "method", in.req.Method, "err", err)
+		}
+	} else {
+		reply = c.encodeReply(in, result, err)
+	}
+	return c.finish(in, reply)
 }
 
 // invoke calls the handler, turning a panic into -32603 and a logged stack.

@@ -28,3 +28,34 @@ func TestPlainEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestFIFO checks the queue under a steady stream: it keeps its order, and
+// its memory stays bounded by what is queued at once, not by what has
+// passed through.
+func TestFIFO(t *testing.T) {
+	var q fifo[int]
+	next, want := 0, 0
+	for range 100000 {
+		for range 3 {
+			q.push(next)
+			next++
+		}
+		for range 3 {
+			if got := q.pop(); got != want {
+				t.Fatalf("pop = %d, want %d", got, want)
+			}
+			want++
+		}
+		q.push(next) // one more stays queued each round, up to 10
+		next++
+		if q.len() > 10 {
+			if got := q.pop(); got != want {
+				t.Fatalf("pop = %d, want %d", got, want)
+			}
+			want++
+		}
+	}
+	if c := cap(q.items); c > 64 {
+		t.Errorf("a queue of at most 11 items grew to %d slots", c)
+	}
+}

@@ -84,7 +84,13 @@ func (c *Conn) flush() {
 		if bw, ok := c.writer.(framing.BatchWriter); ok && len(batch) > 1 {
 			err = bw.WriteMessages(batch)
 		} else {
-			err = c.writer.WriteMessage(batch[0])
+			// A Stream of its own (NewStream: WebSocket, HTTP) writes
+			// each message in turn.
+			for _, msg := range batch {
+				if err = c.writer.WriteMessage(msg); err != nil {
+					break
+				}
+			}
 		}
 		clear(batch)
 		c.batch = batch

@@ -1,5 +1,7 @@
 // Command lspbench measures JSON-RPC over stdio, side by side: lspkit's
-// server (`lspkit serve arith`, the real binary), a server built with
+// server (`lspkit serve arith`, the real binary), the library server (conn
+// and samples/arith in a binary of their own, as a user of the library
+// builds one: ./cmd/lspbench/internal/arithserver), a server built with
 // github.com/sourcegraph/jsonrpc2, and a floor — a minimal hand-written echo
 // loop with no reflection that shows what the pipe and the framing cost by
 // themselves. Each runs as a subprocess on stdin/stdout with Content-Length
@@ -7,15 +9,17 @@
 //
 // From the repository root:
 //
-//	go run ./cmd/lspbench          # everything: 3 rounds, about two minutes
+//	go run ./cmd/lspbench          # everything: 3 rounds, a few minutes
 //	go run ./cmd/lspbench -quick   # one short round, about twenty seconds
 //	go run ./cmd/lspbench -extra old=/tmp/lspkit-old   # another lspkit binary beside
+//	go run ./cmd/lspbench -extra old=library:/tmp/arithserver-old   # another library server
 //
-// lspbench builds lspkit from ./cmd/lspkit into a temporary directory (or
-// takes -lspkit PATH); the floor and the sourcegraph server are modes of
-// lspbench itself (lspbench -serve floor, lspbench -serve sourcegraph), which
-// it re-executes. go test ./cmd/lspbench runs every scenario once, small, as
-// a check of every server's answers; LSPKIT_BENCH=1 go test -run TestFull -v
+// lspbench builds lspkit from ./cmd/lspkit and the library server from
+// ./cmd/lspbench/internal/arithserver into a temporary directory (or takes
+// -lspkit PATH); the floor and the sourcegraph server are modes of lspbench
+// itself (lspbench -serve floor, lspbench -serve sourcegraph), which it
+// re-executes. go test ./cmd/lspbench runs every scenario once, small, as a
+// check of every server's answers; LSPKIT_BENCH=1 go test -run TestFull -v
 // ./cmd/lspbench runs the whole measurement.
 //
 // Scenarios: sequential small echo round trips (p50 and p99 latency,
@@ -27,8 +31,10 @@
 // the anonymous part of it: heap and stacks), and the CPU time it used.
 // Every server runs every scenario in each round, in a rotating order, and
 // the report gives the median of the rounds, absolute and as the ratio to
-// the floor (>1 = slower, or more memory), with the targets of issue 7
-// marked pass or fail for lspkit.
+// the floor (>1 = slower, or more memory), with the targets of issue 13
+// marked pass or fail for lspkit and the library server: p50 round trip and
+// sequential calls ≤1.25x; 16 and 256 in flight, the notifications and the
+// 1 MiB echo ≤1.5x; cancellation <5 ms; the library server's peak RSS ≤2x.
 //
 // The report goes to stdout, progress to stderr; the servers' stdout is
 // their wire and nothing else. With LSPBENCH_MEMTRACE=1 in the environment,
@@ -63,11 +69,11 @@ func main() {
 		quick   = flag.Bool("quick", false, "one short round (sizes cut down; -rounds still applies if set)")
 		serve   = flag.String("serve", "", "serve instead of measuring: floor or sourcegraph, on stdin/stdout")
 		lspkit  = flag.String("lspkit", "", "the lspkit binary to measure (default: build ./cmd/lspkit)")
-		servers = flag.String("servers", "floor,lspkit,sourcegraph", "the servers to measure, comma-separated; the floor is always measured; arith is lspkit's server in lspbench's own binary")
-		extra   = flag.String("extra", "", "more lspkit binaries to measure, as NAME=PATH,... (each runs PATH serve arith), e.g. before=/tmp/lspkit-old")
+		servers = flag.String("servers", "floor,lspkit,library,sourcegraph", "the servers to measure, comma-separated; the floor is always measured; library is conn and samples/arith in a binary of their own; arith is the same in lspbench's own binary")
+		extra   = flag.String("extra", "", "more servers to measure, as NAME=PATH,... (an lspkit binary: runs PATH serve arith) or NAME=library:PATH (a library server: runs PATH), e.g. before=/tmp/lspkit-old")
 	)
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: lspbench [flags]\n\nMeasures JSON-RPC over stdio: the floor, lspkit and sourcegraph/jsonrpc2, side by side.\n\n")
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: lspbench [flags]\n\nMeasures JSON-RPC over stdio: the floor, lspkit, the library server and sourcegraph/jsonrpc2, side by side.\n\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -159,61 +165,100 @@ func run(rounds int, z sizes, lspkitPath string, names []string) error {
 	return nil
 }
 
-// setUp resolves the servers to run, building lspkit if needed.
+// setUp resolves the servers to run, building lspkit and the library
+// server if needed, into one temporary directory that cleanup removes.
 func setUp(self, lspkitPath string, names []string) ([]server, func(), error) {
 	servers := []server{{name: "floor", path: self, env: []string{serveEnv + "=floor"}}}
-	cleanup := func() {}
+	dir := ""
+	cleanup := func() {
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
+	}
+	// build builds a main package of this module into dir.
+	build := func(pkg, name string) (string, error) {
+		if dir == "" {
+			d, err := os.MkdirTemp("", "lspbench")
+			if err != nil {
+				return "", err
+			}
+			dir = d
+		}
+		return buildBinary(dir, pkg, name)
+	}
+	seen := map[string]bool{"floor": true}
 	for _, n := range names {
-		switch n = strings.TrimSpace(n); n {
+		n = strings.TrimSpace(n)
+		name, _, _ := strings.Cut(n, "=")
+		if n != "floor" && n != "" && seen[name] {
+			cleanup()
+			return nil, func() {}, fmt.Errorf("server %q named twice", name)
+		}
+		seen[name] = true
+		switch n {
 		case "floor", "":
 		case "sourcegraph":
 			servers = append(servers, server{name: n, path: self, env: []string{serveEnv + "=sourcegraph"}})
 		case "arith":
 			// lspkit's server without the command line: the same conn and
-			// arith code in lspbench's own binary, which shows what the
-			// framework costs apart from the lspkit binary's size.
+			// arith code in lspbench's own binary.
 			servers = append(servers, server{name: n, path: self, env: []string{serveEnv + "=arith"}})
+		case "library":
+			// The same again in a binary of its own, as a user builds one:
+			// what the framework costs apart from the lspkit binary's size
+			// and lspbench's.
+			path, err := build(libraryPkg, "arithserver")
+			if err != nil {
+				cleanup()
+				return nil, func() {}, err
+			}
+			servers = append(servers, server{name: n, path: path})
 		case "lspkit":
-			if lspkitPath == "" {
-				dir, err := os.MkdirTemp("", "lspbench")
-				if err != nil {
-					return nil, cleanup, err
-				}
-				cleanup = func() { os.RemoveAll(dir) }
-				if lspkitPath, err = buildLspkit(dir); err != nil {
+			path := lspkitPath
+			if path == "" {
+				var err error
+				if path, err = build("./cmd/lspkit", "lspkit"); err != nil {
 					cleanup()
 					return nil, func() {}, err
 				}
 			}
-			servers = append(servers, server{name: n, path: lspkitPath, args: []string{"serve", "arith"}})
+			servers = append(servers, server{name: n, path: path, args: []string{"serve", "arith"}})
 		default:
 			name, path, ok := strings.Cut(n, "=")
-			if !ok {
-				return nil, cleanup, fmt.Errorf("unknown server %q (want floor, lspkit, sourcegraph, arith or NAME=PATH)", n)
+			if !ok || name == "" || path == "" {
+				cleanup()
+				return nil, func() {}, fmt.Errorf("unknown server %q (want floor, lspkit, library, sourcegraph, arith, NAME=PATH or NAME=library:PATH)", n)
 			}
-			servers = append(servers, server{name: name, path: path, args: []string{"serve", "arith"}})
+			if lib, ok := strings.CutPrefix(path, "library:"); ok {
+				servers = append(servers, server{name: name, path: lib})
+			} else {
+				servers = append(servers, server{name: name, path: path, args: []string{"serve", "arith"}})
+			}
 		}
 	}
 	return servers, cleanup, nil
 }
 
-// buildLspkit builds ./cmd/lspkit of the module around the working
-// directory into dir.
-func buildLspkit(dir string) (string, error) {
+// libraryPkg is the library server's main package.
+const libraryPkg = "./cmd/lspbench/internal/arithserver"
+
+// buildBinary builds the main package pkg (a path relative to the root of
+// the module around the working directory) into dir/name.
+func buildBinary(dir, pkg, name string) (string, error) {
 	gomod, err := exec.Command("go", "env", "GOMOD").Output()
 	if err != nil {
 		return "", fmt.Errorf("finding the module (go env GOMOD): %w", err)
 	}
 	root := filepath.Dir(strings.TrimSpace(string(gomod)))
 	if root == "." || strings.TrimSpace(string(gomod)) == os.DevNull {
-		return "", fmt.Errorf("run lspbench inside the lspkit module, or give -lspkit PATH")
+		return "", fmt.Errorf("run lspbench inside the lspkit module, or give the servers' paths (-lspkit PATH, -extra NAME=library:PATH)")
 	}
-	out := filepath.Join(dir, "lspkit")
-	cmd := exec.Command("go", "build", "-o", out, "./cmd/lspkit")
+	out := filepath.Join(dir, name)
+	cmd := exec.Command("go", "build", "-o", out, pkg)
 	cmd.Dir = root
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("building lspkit: %w", err)
+		return "", fmt.Errorf("building %s: %w", pkg, err)
 	}
 	return out, nil
 }

@@ -59,7 +59,7 @@ func TestCallTimeout(t *testing.T) {
 	t.Parallel()
 	res := execLspkit(t, "", cmdline("call", "--timeout", "300ms", "--method", "sleep", "--params", `{"ms":20000}`,
 		"--", arithServer(t, "header"))...)
-	if res.code == 0 || !strings.Contains(res.stderr, "timed out after 300ms") {
+	if res.code != exitBroken || !strings.Contains(res.stderr, "timed out after 300ms") {
 		t.Errorf("exit %d, stderr %q; want non-zero and a timeout", res.code, res.stderr)
 	}
 	if res.elapsed > 10*time.Second {
@@ -79,8 +79,8 @@ func TestCallRejectsBadInput(t *testing.T) {
 		{"params a number", cmdline("call", "--method", "sum", "--params", "5"), "--params: params must be a JSON object or array"},
 		{"params a string", cmdline("call", "--method", "sum", "--params", `"x"`), "must be a JSON object or array"},
 		{"params not JSON", cmdline("call", "--method", "sum", "--params", "{oops"), "--params: params are not valid JSON"},
-		{"no method", cmdline("call", "--params", "[1]"), "at least one of the flags in the group [method file] is required"},
-		{"method and file", cmdline("call", "--method", "a", "--file", calls), "none of the others can be"},
+		{"no method", cmdline("call", "--params", "[1]"), "give --method, or --file"},
+		{"method and file", cmdline("call", "--method", "a", "--file", calls), "--method and --file conflict"},
 		{"batch without file", cmdline("call", "--method", "a", "--batch"), "--batch sends the calls of a --file"},
 		{"unknown field in file", cmdline("call", "--file", calls), `unknown field "param"`},
 		{"bad framing", cmdline("call", "--method", "a", "--framing", "xml"), "--framing must be header or line"},
@@ -88,8 +88,8 @@ func TestCallRejectsBadInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			res := execLspkit(t, "", cmdline(tc.args, "--", arithServer(t, "header"))...)
-			if res.code == 0 || !strings.Contains(res.stderr, tc.want) {
-				t.Errorf("exit %d, stderr %q; want non-zero and %q", res.code, res.stderr, tc.want)
+			if res.code != exitUsage || !strings.Contains(res.stderr, tc.want) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", res.code, res.stderr, exitUsage, tc.want)
 			}
 		})
 	}
@@ -107,7 +107,7 @@ func TestCallServerExitsWithoutReply(t *testing.T) {
 	t.Parallel()
 	// `lspkit version` prints a line that is no frame and exits.
 	res := execLspkit(t, "", cmdline("call", "--method", "sum", "--", lspkitBinary(t), "version")...)
-	if res.code == 0 || !strings.Contains(res.stderr, "before replying") {
+	if res.code != exitBroken || !strings.Contains(res.stderr, "before replying") {
 		t.Errorf("exit %d, stderr %q", res.code, res.stderr)
 	}
 }
@@ -229,8 +229,35 @@ func TestCallLSPLifecycle(t *testing.T) {
 func TestCallLSPServerExitStatus(t *testing.T) {
 	t.Parallel()
 	res := execLspkit(t, "", cmdline("call", "--lsp", "--method", "fake/config", "--", fakeLSPBinary(t), "-exit-code", "2")...)
-	if res.code == 0 || !strings.Contains(res.stderr, "the server exited with status 2") {
+	if res.code != exitBroken || !strings.Contains(res.stderr, "the server exited with status 2") {
 		t.Errorf("exit %d, stderr %q", res.code, res.stderr)
+	}
+}
+
+// TestCallServerLingers: a child that does not exit once its input is
+// closed is ended the established way (SIGTERM after conn's stdin grace,
+// well before --timeout) and reported, even when it then exits with 0.
+func TestCallServerLingers(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"killed by SIGTERM", nil},
+		{"exits 0 on SIGTERM", []string{"-term-code", "0"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := execLspkit(t, `{"method":"fake/hello","notify":true}`,
+				cmdline("call", "--timeout", "25s", "--file", "-", "--", fakeLSPBinary(t), "-linger", tc.args)...)
+			if res.code != exitBroken || !strings.Contains(res.stderr, "did not exit once its input was closed") ||
+				!strings.Contains(res.stderr, "(terminated)") {
+				t.Errorf("exit %d, stderr %q", res.code, res.stderr)
+			}
+			if res.elapsed >= 20*time.Second {
+				t.Errorf("took %v: the server was not asked to terminate before --timeout", res.elapsed)
+			}
+		})
 	}
 }
 

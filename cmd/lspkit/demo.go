@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lspkit/lspkit/conn"
@@ -31,65 +31,122 @@ area / (r - 2)
 // session and prints what goes back and forth.
 func newDemo() *cobra.Command {
 	var timeout time.Duration
+	var raw bool
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Watch an editor talk to the calc language server",
 		Long: `Start the calc language server (lspkit serve calc) as a subprocess, play a
 short scripted session as an editor would — open a document, receive its
-diagnostics, hover, complete, rename, shut down — and print it readably.`,
-		Example: "  lspkit demo",
+diagnostics, hover, complete, rename, shut down — and print it readably.
+
+The readable form counts lines and columns from 1, as editors show them;
+the protocol counts them from 0 (line 1 is "line": 0). --raw also prints
+each message as it goes, as JSON: "→" from the editor, "←" from the server.`,
+		Example: "  lspkit demo\n  lspkit demo --raw",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
-			return runDemo(ctx, cmd.OutOrStdout())
+			return runDemo(ctx, cmd.OutOrStdout(), raw)
 		},
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "give up after this long")
+	cmd.Flags().BoolVar(&raw, "raw", false, "also print each message as JSON, as it is sent or received")
 	return cmd
+}
+
+// rawLog keeps the messages of a --raw demo as the connection reads and
+// writes them (on its own goroutines), until the session prints them at
+// points where they belong: after the step that made them.
+type rawLog struct {
+	mu      sync.Mutex
+	lines   []string
+	written map[string]chan struct{} // notifications awaited, by method
+}
+
+// hook records a message, with an arrow for its direction: "→" what the
+// editor (we) sends, "←" what the server sends.
+func (l *rawLog) hook(dir conn.Direction, msg []byte) {
+	arrow := "→"
+	if dir == conn.In {
+		arrow = "←"
+	}
+	var m struct {
+		ID     json.RawMessage `json:"id"`
+		Method string          `json:"method"`
+	}
+	_ = json.Unmarshal(msg, &m)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, fmt.Sprintf("   %s %s\n", arrow, msg))
+	if ch := l.written[m.Method]; dir == conn.Out && m.ID == nil && ch != nil {
+		close(ch)
+		delete(l.written, m.Method)
+	}
+}
+
+// await returns a channel closed once a notification of method is written.
+func (l *rawLog) await(method string) <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ch := make(chan struct{})
+	l.written[method] = ch
+	return ch
+}
+
+// flush prints the messages recorded so far.
+func (l *rawLog) flush(out io.Writer) {
+	l.mu.Lock()
+	lines := l.lines
+	l.lines = nil
+	l.mu.Unlock()
+	for _, line := range lines {
+		io.WriteString(out, line)
+	}
 }
 
 // demo is a running demo session.
 type demo struct {
+	raw   *rawLog // with --raw
 	out   io.Writer
 	c     *conn.Conn
 	diags chan protocol.PublishDiagnosticsParams
 }
 
-func runDemo(ctx context.Context, out io.Writer) error {
+func runDemo(ctx context.Context, out io.Writer, raw bool) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	server := exec.CommandContext(ctx, self, "serve", "calc")
-	server.Stderr = os.Stderr
-	stdin, err := server.StdinPipe()
+	server, err := conn.StartProcess(exec.Command(self, "serve", "calc"), conn.WithStderr(os.Stderr))
 	if err != nil {
-		return err
-	}
-	stdout, err := server.StdoutPipe()
-	if err != nil {
-		return err
-	}
-	if err := server.Start(); err != nil {
 		return fmt.Errorf("starting the calc server: %w", err)
 	}
+	defer server.Release() // no path leaves it behind
 	d := &demo{out: out, diags: make(chan protocol.PublishDiagnosticsParams, 4)}
-	d.c = conn.New(ctx, processStream{stdout, stdin}, conn.HandlerFunc(d.serverMessage))
+	var opts []conn.Option
+	if raw {
+		d.raw = &rawLog{written: make(map[string]chan struct{})}
+		opts = append(opts, conn.WithHook(d.raw.hook))
+	}
+	d.c = server.Connect(ctx, conn.HandlerFunc(d.serverMessage), opts...)
 	defer d.c.Close()
-	fmt.Fprintf(out, "Started %q as the language server; we play the editor.\n\n", "lspkit serve calc")
+	fmt.Fprintf(out, "Started %q as the language server; we play the editor.\n", "lspkit serve calc")
+	fmt.Fprintf(out, "Lines and columns below count from 1, as an editor shows them; the protocol's count from 0\n(line 1 is \"line\": 0)%s.\n\n",
+		map[bool]string{true: ", as the raw messages (→ sent, ← received) show", false: "; lspkit demo --raw shows the messages"}[raw])
 	if err := d.play(ctx); err != nil {
-		server.Process.Kill()
 		return err
 	}
-	d.c.Close()
-	err = server.Wait()
-	code := 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
+	// Stop closes the connection and the server's stdin, as "exit" asked
+	// the server to expect, and waits for it to exit.
+	exit, err := server.Stop(ctx)
+	switch {
+	case err != nil:
+		return err
+	case exit.Step != conn.StopNone:
+		return fmt.Errorf("the calc server did not exit once its input was closed: %v", exit)
 	}
-	fmt.Fprintf(out, "\nThe server exited with code %d: a clean end, as the specification asks.\n", code)
+	fmt.Fprintf(out, "\nThe server exited with code %d: a clean end, as the specification asks.\n", exit.Code)
 	return nil
 }
 
@@ -98,7 +155,7 @@ func (d *demo) play(ctx context.Context) error {
 	const uri = protocol.DocumentURI("file:///demo/circle.calc")
 	var init protocol.InitializeResult
 	d.step("initialize", "the editor introduces itself; the server answers with what it can do")
-	if err := d.c.Call(ctx, "initialize", map[string]any{
+	if err := d.call(ctx, "initialize", map[string]any{
 		"processId": os.Getpid(), "rootUri": nil, "clientInfo": map[string]string{"name": "lspkit demo"},
 		"capabilities": map[string]any{"textDocument": map[string]any{"hover": map[string]any{}, "completion": map[string]any{}}},
 	}, &init); err != nil {
@@ -106,13 +163,13 @@ func (d *demo) play(ctx context.Context) error {
 	}
 	d.say("server %s %s, position encoding %s", init.ServerInfo.Name, init.ServerInfo.Version, init.Capabilities.PositionEncoding)
 	d.say("capabilities: %s", capabilityNames(init.Capabilities))
-	if err := d.c.Notify(ctx, "initialized", struct{}{}); err != nil {
+	if err := d.notify(ctx, "initialized", struct{}{}); err != nil {
 		return err
 	}
 
 	d.step("textDocument/didOpen", "the editor opens a document")
 	d.show(demoText)
-	if err := d.c.Notify(ctx, "textDocument/didOpen", protocol.DidOpenTextDocumentParams{
+	if err := d.notify(ctx, "textDocument/didOpen", protocol.DidOpenTextDocumentParams{
 		TextDocument: protocol.TextDocumentItem{URI: uri, LanguageID: "calc", Version: 1, Text: demoText},
 	}); err != nil {
 		return err
@@ -120,6 +177,7 @@ func (d *demo) play(ctx context.Context) error {
 	d.step("textDocument/publishDiagnostics", "the server checks it and reports problems on its own")
 	select {
 	case p := <-d.diags:
+		d.flushRaw()
 		for _, diag := range p.Diagnostics {
 			msg, _ := diag.Message.AsString()
 			d.say("line %d, columns %d-%d: %s", diag.Range.Start.Line+1, diag.Range.Start.Character+1, diag.Range.End.Character, msg)
@@ -133,7 +191,7 @@ func (d *demo) play(ctx context.Context) error {
 	}
 	d.step("textDocument/hover", "the mouse rests on 'area' (line 5)")
 	var hover *protocol.Hover
-	if err := d.c.Call(ctx, "textDocument/hover", at(4, 1), &hover); err != nil {
+	if err := d.call(ctx, "textDocument/hover", at(4, 1), &hover); err != nil {
 		return err
 	}
 	if hover != nil {
@@ -143,7 +201,7 @@ func (d *demo) play(ctx context.Context) error {
 
 	d.step("textDocument/completion", "the user types on an empty line 6: what may go there?")
 	var items []protocol.CompletionItem
-	if err := d.c.Call(ctx, "textDocument/completion", at(5, 0), &items); err != nil {
+	if err := d.call(ctx, "textDocument/completion", at(5, 0), &items); err != nil {
 		return err
 	}
 	var labels []string
@@ -154,7 +212,7 @@ func (d *demo) play(ctx context.Context) error {
 
 	d.step("textDocument/rename", "rename 'r' to 'radius' everywhere")
 	var edit protocol.WorkspaceEdit
-	if err := d.c.Call(ctx, "textDocument/rename", protocol.RenameParams{
+	if err := d.call(ctx, "textDocument/rename", protocol.RenameParams{
 		TextDocument: protocol.TextDocumentIdentifier{URI: uri}, Position: protocol.Position{Line: 1, Character: 4}, NewName: "radius",
 	}, &edit); err != nil {
 		return err
@@ -164,10 +222,42 @@ func (d *demo) play(ctx context.Context) error {
 	}
 
 	d.step("shutdown, exit", "the editor closes: first shutdown, then exit")
-	if err := d.c.Call(ctx, "shutdown", nil, nil); err != nil {
+	if err := d.call(ctx, "shutdown", nil, nil); err != nil {
 		return err
 	}
-	return d.c.Notify(ctx, "exit", nil)
+	return d.notify(ctx, "exit", nil)
+}
+
+// call makes a call; with --raw, its messages are printed once it returns.
+func (d *demo) call(ctx context.Context, method string, params, result any) error {
+	err := d.c.Call(ctx, method, params, result)
+	d.flushRaw()
+	return err
+}
+
+// notify sends a notification; with --raw, it is printed once written.
+func (d *demo) notify(ctx context.Context, method string, params any) error {
+	if d.raw == nil {
+		return d.c.Notify(ctx, method, params)
+	}
+	written := d.raw.await(method)
+	if err := d.c.Notify(ctx, method, params); err != nil {
+		return err
+	}
+	select {
+	case <-written:
+	case <-ctx.Done():
+	case <-time.After(time.Second): // the server has stopped reading: go on
+	}
+	d.flushRaw()
+	return nil
+}
+
+// flushRaw prints, with --raw, the messages that went by.
+func (d *demo) flushRaw() {
+	if d.raw != nil {
+		d.raw.flush(d.out)
+	}
 }
 
 // serverMessage takes what the server sends on its own: diagnostics are
@@ -212,16 +302,4 @@ func capabilityNames(caps protocol.ServerCapabilities) string {
 	}
 	slices.Sort(names)
 	return strings.Join(names, ", ")
-}
-
-// processStream is a subprocess's stdout and stdin as one stream.
-type processStream struct {
-	io.ReadCloser
-	w io.WriteCloser
-}
-
-func (p processStream) Write(b []byte) (int, error) { return p.w.Write(b) }
-
-func (p processStream) Close() error {
-	return errors.Join(p.w.Close(), p.ReadCloser.Close())
 }

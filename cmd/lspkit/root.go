@@ -19,17 +19,19 @@ func newRoot() *cobra.Command {
 		Long: `lspkit is the command line of the lspkit framework for JSON-RPC 2.0 over
 stdio: it serves the sample servers (arith, a JSON-RPC plugin; calc, a
 language server) and helps debug any stdio server, in any language: call
-it, record what it says to an editor, replay a recording against it.`,
+it, record what it says to an editor, replay a recording against it, check
+it against the protocol's rules.`,
 		Example: `  lspkit demo                                   # watch an editor talk to the calc server
   lspkit serve calc                             # the calc language server, for editors
   lspkit serve arith --framing line             # a JSON-RPC tool plugin
   lspkit call --method subtract --params '[42,23]' -- lspkit serve arith
   lspkit inspect --log /tmp/session.jsonl -- yourserver --stdio
-  lspkit replay /tmp/session.jsonl -- yourserver --stdio`,
+  lspkit replay /tmp/session.jsonl -- yourserver --stdio
+  lspkit check --lsp -- yourserver --stdio`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServe(), newDemo(), newCall(), newInspect(), newReplay(), newVersion())
+	root.AddCommand(newServe(), newDemo(), newCall(), newInspect(), newReplay(), newCheck(), newVersion())
 	return root
 }
 

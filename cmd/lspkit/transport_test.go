@@ -51,15 +51,29 @@ var announceRE = regexp.MustCompile(`serving JSON-RPC (?:on tcp |on unix |over H
 // kills it if it still runs.
 func startServe(t *testing.T, args ...string) *served {
 	t.Helper()
-	return startServeOf(t, "arith", args...)
+	return startServeEnvOf(t, "arith", nil, args...)
+}
+
+// startServeEnv is startServe with variables added to the environment.
+func startServeEnv(t *testing.T, env []string, args ...string) *served {
+	t.Helper()
+	return startServeEnvOf(t, "arith", env, args...)
 }
 
 // startServeOf starts `lspkit serve` of server (arith, calc) with args; the
 // test's cleanup kills it if it still runs.
 func startServeOf(t *testing.T, server string, args ...string) *served {
 	t.Helper()
+	return startServeEnvOf(t, server, nil, args...)
+}
+
+// startServeEnvOf starts `lspkit serve` of server with variables added to
+// the environment, and args; the test's cleanup kills it if it still runs.
+func startServeEnvOf(t *testing.T, server string, env []string, args ...string) *served {
+	t.Helper()
 	s := &served{done: make(chan struct{}), addr: make(chan string, 1)}
 	s.cmd = exec.Command(lspkitBinary(t), append([]string{"serve", server}, args...)...)
+	s.cmd.Env = append(os.Environ(), env...)
 	stderr, err := s.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -26,7 +26,10 @@
 //
 // A message over the size limit (WithMaxMessageSize) is skipped and
 // answered with an error, as the framing layer does on a byte stream, and
-// the connection goes on.
+// the connection goes on. It is never held in memory: a Handler refuses it
+// as soon as the header of its first frame says how large it is, and
+// otherwise (a message in fragments, or on the Dial side) as soon as the
+// limit is passed; the rest is read through and dropped as it streams.
 //
 // # Why github.com/coder/websocket
 //
@@ -158,7 +161,7 @@ func Dial(ctx context.Context, url string, h conn.Handler, opts ...Option) (*con
 	if resp != nil && resp.Body != nil {
 		resp.Body.Close()
 	}
-	return conn.NewStream(ctx, newStream(ws, &cfg), h, cfg.connOpts...), nil
+	return conn.NewStream(ctx, newStream(ws, &cfg, nil), h, cfg.connOpts...), nil
 }
 
 // Handler is an http.Handler that upgrades each request to a WebSocket and
@@ -197,13 +200,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "wsrpc: shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: h.cfg.originPatterns})
+	sw := &sniffingWriter{ResponseWriter: w}
+	ws, err := websocket.Accept(sw, r, &websocket.AcceptOptions{OriginPatterns: h.cfg.originPatterns})
 	if err != nil {
 		h.cfg.logger.Debug("wsrpc: upgrade refused", "remote", r.RemoteAddr, "err", err) // Accept has answered
 		return
 	}
 	ctx := context.WithValue(context.WithoutCancel(r.Context()), requestKey{}, r)
-	c := conn.NewStream(ctx, newStream(ws, &h.cfg), h.newHandler(), h.cfg.connOpts...)
+	c := conn.NewStream(ctx, newStream(ws, &h.cfg, sw.sniffer), h.newHandler(), h.cfg.connOpts...)
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
@@ -263,11 +267,17 @@ type stream struct {
 
 	mu      sync.Mutex
 	pingErr error // why the pinger gave up on the peer
+
+	sniffer *frameSniffer // the frame headers, on the server side
+	refused io.Reader     // a refused message still to be read through
 }
 
-func newStream(ws *websocket.Conn, cfg *config) *stream {
-	ws.SetReadLimit(-1) // ReadMessage enforces the limit and skips what is over it
-	s := &stream{ws: ws, max: cfg.maxMessage, logger: cfg.logger, done: make(chan struct{})}
+func newStream(ws *websocket.Conn, cfg *config, sniffer *frameSniffer) *stream {
+	// ReadMessage enforces the limit and skips what is over it: the
+	// library's own limit would close the connection (status 1009) on the
+	// first message over it.
+	ws.SetReadLimit(-1)
+	s := &stream{ws: ws, max: cfg.maxMessage, logger: cfg.logger, done: make(chan struct{}), sniffer: sniffer}
 	if cfg.pingInterval > 0 {
 		s.pingers.Go(func() { s.ping(cfg.pingInterval) })
 	}
@@ -275,26 +285,66 @@ func newStream(ws *websocket.Conn, cfg *config) *stream {
 }
 
 // ReadMessage reads one WebSocket message. A message over the limit is
-// read through, dropped and reported as a framing.Error, which conn
-// answers; a normal close by the peer is io.EOF.
+// refused with a framing.Error, which conn answers, without being held:
+// on the server side as soon as its first frame's header says so, and
+// otherwise (a fragmented message) as soon as the limit is passed; the
+// rest of it is read through and dropped, a chunk at a time, by the next
+// ReadMessage. A normal close by the peer is io.EOF.
 func (s *stream) ReadMessage() ([]byte, error) {
+	if s.refused != nil {
+		_, err := io.Copy(io.Discard, s.refused)
+		s.refused = nil
+		if err != nil {
+			return nil, s.readError(err)
+		}
+	}
 	_, r, err := s.ws.Reader(context.Background())
 	if err != nil {
 		return nil, s.readError(err)
 	}
-	body, err := io.ReadAll(io.LimitReader(r, s.max+1))
-	if err != nil {
-		return nil, s.readError(err)
+	var first int64 = -1 // the first frame's payload length, where known
+	if s.sniffer != nil {
+		if n, ok := s.sniffer.next(); ok {
+			first = n
+		}
 	}
-	if int64(len(body)) > s.max {
-		n, err := io.Copy(io.Discard, r)
+	if first > s.max {
+		s.refused = r
+		return nil, &framing.Error{Kind: framing.TooLarge, Size: first, Limit: s.max}
+	}
+	// Read as the bytes come, keeping no more than the limit and one byte:
+	// the buffer starts at the first frame's size, when known, and doubles
+	// as the message grows, up to that bound.
+	size := int64(512)
+	if first >= 0 {
+		size = min(first+1, maxPrealloc)
+	}
+	buf := make([]byte, 0, min(size, s.max+1))
+	for {
+		if len(buf) == cap(buf) {
+			grown := make([]byte, len(buf), min(2*int64(cap(buf)), s.max+1))
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > s.max {
+			s.refused = r
+			return nil, &framing.Error{Kind: framing.TooLarge, Size: int64(len(buf)), Limit: s.max}
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
 		if err != nil {
 			return nil, s.readError(err)
 		}
-		return nil, &framing.Error{Kind: framing.TooLarge, Size: int64(len(body)) + n, Limit: s.max}
 	}
-	return body, nil
 }
+
+// maxPrealloc is as much of a message as is allocated at once from its
+// first frame's header; a larger one grows as its bytes come, so that a
+// header alone costs little.
+const maxPrealloc = 2 << 20
 
 // readError turns the end of a WebSocket into the end of a stream.
 func (s *stream) readError(err error) error {

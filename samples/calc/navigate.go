@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lspkit/lspkit/conn"
+	"github.com/lspkit/lspkit/lsp"
 	"github.com/lspkit/lspkit/lsp/protocol"
 	"github.com/lspkit/lspkit/samples/calc/lang"
 )
@@ -199,7 +200,8 @@ func (s *server) rename(_ context.Context, p *protocol.RenameParams) (*protocol.
 	}
 	t, err := s.targetAt(p.TextDocument.URI, p.Position)
 	if err != nil || t == nil || t.def == nil {
-		return nil, conn.NewError(conn.CodeInvalidParams, "no defined name at this position")
+		// The request is well-formed; it fails (LSP's RequestFailed), its params are not invalid.
+		return nil, conn.NewError(lsp.CodeRequestFailed, "no defined name at this position")
 	}
 	changes := map[protocol.DocumentURI][]protocol.TextEdit{}
 	for _, o := range s.occurrences(t.def, t.defFile) {

@@ -13,7 +13,8 @@
 //
 // Flags: -exit-code N exits with N on "exit" (default: 0 after "shutdown",
 // else 1) or at the end of input; -term-code N exits with N on SIGTERM; -cat
-// copies stdin to stdout unchanged instead of speaking LSP.
+// copies stdin to stdout unchanged instead of speaking LSP; -linger stays on
+// at the end of input, until a signal ends it.
 package main
 
 import (
@@ -36,6 +37,7 @@ func main() {
 	exitCode := flag.Int("exit-code", -1, "exit status on exit, or at the end of input")
 	termCode := flag.Int("term-code", -1, "exit with this status on SIGTERM")
 	cat := flag.Bool("cat", false, "copy stdin to stdout unchanged")
+	linger := flag.Bool("linger", false, "at the end of input, stay on until a signal ends the process")
 	flag.Parse()
 	if *termCode >= 0 {
 		sigs := make(chan os.Signal, 1)
@@ -52,6 +54,9 @@ func main() {
 	s := &server{exitCode: *exitCode}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	conn.Serve(context.Background(), conn.Stdio(), s.mux(), conn.WithLogger(logger))
+	if *linger {
+		time.Sleep(time.Hour)
+	}
 	os.Exit(max(*exitCode, 0))
 }
 
@@ -81,8 +86,8 @@ func (s *server) mux() *conn.Mux {
 		c.Notify(ctx, "window/logMessage", map[string]any{"type": 3, "message": "hello from fakelsp"})
 		c.Notify(ctx, "fake/started", map[string]any{"token": pid})
 		var config json.RawMessage
-		// fake/config must see the answer: the call keeps this handler's
-		// place in the order (a call gives it up otherwise).
+		// KeepPlace: the later requests (fake/config) must see the answer,
+		// so nothing after "initialized" may start before it has come.
 		if err := c.Call(conn.KeepPlace(ctx), "workspace/configuration", map[string]any{"items": []any{map[string]string{"section": "fake"}}}, &config); err != nil {
 			config, _ = json.Marshal(err.Error())
 		}
