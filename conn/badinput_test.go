@@ -130,9 +130,11 @@ func TestInvalidParams(t *testing.T) {
 		data         map[string]any // members the data must hold
 	}{
 		{"named, wrong type", `{"minuend":"x","subtrahend":1}`, map[string]any{"field": "minuend", "expected": "float64", "got": "string"}},
-		{"positional, wrong type", `[1,"x"]`, map[string]any{"position": 1.0, "field": "Subtrahend", "expected": "float64", "got": "string"}},
+		{"positional, wrong type", `[1,"x"]`, map[string]any{"position": 1.0, "field": "subtrahend", "expected": "float64", "got": "string"}},
 		{"positional, too many", `[1,2,3]`, nil},
-		{"invalid inner JSON type", `{"minuend":[1]}`, map[string]any{"field": "minuend", "got": "array"}},
+		{"invalid inner JSON type", `{"minuend":[1],"subtrahend":1}`, map[string]any{"field": "minuend", "got": "array"}},
+		{"named, missing field", `{"minuend":1}`, map[string]any{"field": "subtrahend"}},
+		{"positional, too few", `[42]`, map[string]any{"position": 1.0, "field": "subtrahend"}},
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -20,9 +20,10 @@ type Conn struct {
 	order   Ordered // the handler's own ordering, if it has one
 	stream  Stream
 
-	ctx    context.Context // ends when the connection ends; handlers' contexts descend from it
-	cancel context.CancelCauseFunc
-	done   chan struct{} // closed once the connection has ended
+	ctx      context.Context // ends when the connection ends; handlers' contexts descend from it
+	detached context.Context // ctx without its Done, the parent of requests' contexts (see detached)
+	cancel   context.CancelCauseFunc
+	done     chan struct{} // closed once the connection has ended
 
 	closeStreamOnce sync.Once
 	teardownOnce    sync.Once
@@ -162,6 +163,7 @@ func newConn(ctx context.Context, s Stream, h Handler, cfg config) *Conn {
 	c.s.calls = make(map[int64]chan response)
 	c.s.changed = make(chan struct{})
 	c.ctx, c.cancel = context.WithCancelCause(ctx)
+	c.detached = detached{c.ctx}
 	c.mu.Lock() // a context already done runs its AfterFunc at once
 	c.s.stopWatch = context.AfterFunc(ctx, func() { c.teardown(context.Cause(ctx)) })
 	c.mu.Unlock()
@@ -276,8 +278,9 @@ func (c *Conn) teardown(cause error) {
 		c.dropQueueLocked()
 		c.changedLocked()
 		c.s.stopWatch()
-		c.mu.Unlock()
 		c.cancel(cause)
+		c.endRequestsLocked(context.Cause(c.ctx))
+		c.mu.Unlock()
 		c.waitUntil(c.cfg.closeTimeout, func() bool { return c.s.running == 0 })
 		c.waitUntil(c.cfg.closeTimeout, func() bool { return !c.s.writing && c.s.outbox.len() == 0 })
 		c.closeStream()

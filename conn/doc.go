@@ -12,11 +12,14 @@
 //	mux.Handle("subtract", conn.Typed(func(ctx context.Context, p [2]float64) (float64, error) {
 //		return p[0] - p[1], nil
 //	}))
-//	err := conn.Serve(ctx, stdio, mux) // until the peer closes its side
+//	err := conn.Serve(ctx, conn.Stdio(), mux) // until the peer closes its side
 //
-// Typed turns a function of typed params into a Handler: params by name
-// decode into a struct, params by position fill its fields in order (or a
-// slice), and params that do not fit get -32602 with data saying why.
+// Stdio is the process's stdin and stdout as one stream. Typed turns a
+// function of typed params into a Handler: params by name decode into a
+// struct, params by position fill its fields in order (or a slice), every
+// field is required unless it is a pointer, omitempty or tagged
+// conn:"optional", and params that do not fit get -32602 with data naming
+// the field.
 // TypedNotification does the same for notifications. For full control,
 // implement Handler, or use HandlerFunc and read Request.Params yourself.
 //

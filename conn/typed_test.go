@@ -18,6 +18,14 @@ type point struct {
 	Skip   int `json:"-"`
 }
 
+// allOptional has a field of each optional kind.
+type allOptional struct {
+	A int    `json:"a,omitempty"`
+	B *int   `json:"b"`
+	C string `json:"c" conn:"optional"`
+	D int    `json:"d,omitzero"`
+}
+
 type positive struct {
 	N int `json:"n"`
 }
@@ -53,6 +61,9 @@ func typedMux() *conn.Mux {
 			return "nil", nil
 		}
 		return fmt.Sprintf("%d,%d", p.X, p.Y), nil
+	}))
+	m.Handle("optional", conn.Typed(func(_ context.Context, p *allOptional) (string, error) {
+		return fmt.Sprintf("%d,%v,%s,%d", p.A, p.B, p.C, p.D), nil
 	}))
 	m.Handle("sum", conn.Typed(func(_ context.Context, p []int) (int, error) {
 		t := 0
@@ -101,15 +112,17 @@ func TestTyped(t *testing.T) {
 		{"point", `{"x":1,"y":2}`, `"1,2,0,0"`, 0},
 		{"point", `{"y":2,"x":1,"hidden":5,"Skip":6,"extra":1}`, `"1,2,0,0"`, 0},
 		{"point", `[1,2]`, `"1,2,0,0"`, 0},
-		{"point", `[1]`, `"1,0,0,0"`, 0},
-		{"point", `[]`, `"0,0,0,0"`, 0},
-		{"point", ``, `"0,0,0,0"`, 0},
+		{"point", `[1]`, ``, bad}, // y is required
+		{"point", `[]`, ``, bad},  // so is x
+		{"point", ``, ``, bad},    // absent params are an empty object
+		{"point", `{"x":1}`, ``, bad},
 		{"point", `[1,2,3]`, ``, bad}, // too many positional params
 		{"point", `["1",2]`, ``, bad},
 		{"point", `{"x":"1"}`, ``, bad},
 		{"pointPtr", `{"x":3,"y":4}`, `"3,4"`, 0},
 		{"pointPtr", `[3,4]`, `"3,4"`, 0},
-		{"pointPtr", ``, `"0,0"`, 0}, // a pointer P points to a zero value
+		{"pointPtr", ``, ``, bad},           // a pointer P has the same required fields
+		{"optional", ``, `"0,<nil>,,0"`, 0}, // a pointer P points to a zero value
 		{"sum", `[1,2,3]`, `6`, 0},
 		{"sum", `[]`, `0`, 0},
 		{"sum", ``, `0`, 0},

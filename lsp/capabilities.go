@@ -24,16 +24,15 @@ var leafDefaults = map[string]func() any{
 	"executeCommandProvider":           func() any { return map[string]any{"commands": []any{}} },
 	"diagnosticProvider":               func() any { return map[string]any{"interFileDependencies": false, "workspaceDiagnostics": false} },
 	"documentOnTypeFormattingProvider": func() any { return map[string]any{"firstTriggerCharacter": "\n"} },
-	"semanticTokensProvider": func() any {
-		return map[string]any{"legend": map[string]any{"tokenTypes": []any{}, "tokenModifiers": []any{}}, "full": true}
-	},
+	// semanticTokensProvider's legend and workspace.textDocumentContent's
+	// schemes come from SetCapabilities: Serve refuses to start without
+	// them (see checkRegistrations), rather than announce them empty.
 	"workspace.fileOperations.didCreate":  fileOps,
 	"workspace.fileOperations.didRename":  fileOps,
 	"workspace.fileOperations.didDelete":  fileOps,
 	"workspace.fileOperations.willCreate": fileOps,
 	"workspace.fileOperations.willRename": fileOps,
 	"workspace.fileOperations.willDelete": fileOps,
-	"workspace.textDocumentContent":       func() any { return map[string]any{"schemes": []any{}} },
 	"workspace.workspaceFolders":          func() any { return map[string]any{"supported": true} },
 }
 

@@ -79,6 +79,7 @@ func TestCapabilitiesFromRegistrations(t *testing.T) {
 	}, {
 		name: "semantic tokens full delta",
 		register: func(s *lsp.Server) {
+			s.SetCapabilities(withLegend("keyword"))
 			s.OnSemanticTokensFull(func(context.Context, *protocol.SemanticTokensParams) (*protocol.SemanticTokens, error) {
 				return nil, nil
 			})
@@ -86,11 +87,12 @@ func TestCapabilitiesFromRegistrations(t *testing.T) {
 				return nil, nil
 			})
 		},
-		want:   map[string]string{"semanticTokensProvider.full": `{"delta": true}`, "semanticTokensProvider.legend": `{"tokenTypes": [], "tokenModifiers": []}`},
+		want:   map[string]string{"semanticTokensProvider.full": `{"delta": true}`, "semanticTokensProvider.legend": `{"tokenTypes": ["keyword"], "tokenModifiers": []}`},
 		absent: []string{"semanticTokensProvider.range"},
 	}, {
 		name: "semantic tokens delta and range",
 		register: func(s *lsp.Server) {
+			s.SetCapabilities(withLegend("keyword"))
 			s.OnSemanticTokensFullDelta(func(context.Context, *protocol.SemanticTokensDeltaParams) (*protocol.SemanticTokensFullDeltaResult, error) {
 				return nil, nil
 			})
@@ -275,5 +277,14 @@ func TestPositionEncodingNegotiation(t *testing.T) {
 		if got != tt.want.String() || srv.Encoding() != tt.want {
 			t.Errorf("client offers %s, server prefers %v: announced %v, Encoding() %v; want %v", tt.offered, tt.server, got, srv.Encoding(), tt.want)
 		}
+	}
+}
+
+// withLegend returns capabilities with a semantic tokens legend of types.
+func withLegend(types ...string) protocol.ServerCapabilities {
+	return protocol.ServerCapabilities{
+		SemanticTokensProvider: new(protocol.NewServerCapabilitiesSemanticTokensProviderSemanticTokensOptions(protocol.SemanticTokensOptions{
+			Legend: protocol.SemanticTokensLegend{TokenTypes: types, TokenModifiers: []string{}},
+		})),
 	}
 }

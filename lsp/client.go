@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/lspkit/lspkit/conn"
 )
@@ -26,8 +27,9 @@ import (
 // the answer (settings read before any document is handled) passes
 // conn.KeepPlace(ctx) instead.
 type Client struct {
-	s    *Server
-	conn *conn.Conn
+	s       *Server
+	conn    *conn.Conn
+	watches atomic.Int64 // numbers WatchFiles's registrations
 }
 
 // Errors the Client's methods wrap.
@@ -84,6 +86,11 @@ func (c *Client) Supports(path string) bool {
 func (c *Client) call(ctx context.Context, method string, params, result any) error {
 	if err := c.check(method, true); err != nil {
 		return err
+	}
+	if method == "client/registerCapability" {
+		if err := c.checkRegistrations(params); err != nil {
+			return err
+		}
 	}
 	return c.conn.Call(ctx, method, params, result)
 }

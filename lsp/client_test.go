@@ -126,6 +126,7 @@ var clientCalls = []clientCall{{
 	},
 	params: `{"registrations": [{"id": "1", "method": "workspace/didChangeWatchedFiles"}]}`,
 	answer: `null`,
+	needs:  "workspace.didChangeWatchedFiles.dynamicRegistration", // that of the feature registered
 }, {
 	method: "client/unregisterCapability",
 	call: func(ctx context.Context, c *lsp.Client) (any, error) {
@@ -185,7 +186,8 @@ const allClientCapabilities = `{
 		"configuration": true, "applyEdit": true, "workspaceFolders": true,
 		"codeLens": {"refreshSupport": true}, "diagnostics": {"refreshSupport": true},
 		"foldingRange": {"refreshSupport": true}, "inlayHint": {"refreshSupport": true},
-		"inlineValue": {"refreshSupport": true}, "semanticTokens": {"refreshSupport": true}
+		"inlineValue": {"refreshSupport": true}, "semanticTokens": {"refreshSupport": true},
+		"didChangeWatchedFiles": {"dynamicRegistration": true}
 	},
 	"window": {"workDoneProgress": true, "showDocument": {"support": true}, "showMessage": {}}
 }`
@@ -196,7 +198,8 @@ const noClientCapabilities = `{
 		"configuration": false, "applyEdit": false, "workspaceFolders": false,
 		"codeLens": {}, "diagnostics": {"refreshSupport": false},
 		"foldingRange": {}, "inlayHint": {"refreshSupport": false},
-		"inlineValue": {}, "semanticTokens": {"refreshSupport": false}
+		"inlineValue": {}, "semanticTokens": {"refreshSupport": false},
+		"didChangeWatchedFiles": {"dynamicRegistration": false}
 	},
 	"window": {"workDoneProgress": false, "showDocument": {"support": false}}
 }`

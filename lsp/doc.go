@@ -14,8 +14,8 @@
 //		off := snap.Offset(p.Position, srv.Encoding())
 //		return &protocol.Hover{Contents: markdown(describe(snap.Text(), off))}, nil
 //	})
-//	err := srv.Serve(ctx, stdio)  // until exit
-//	os.Exit(lsp.ExitCode(err))     // 0 after shutdown and exit, else 1
+//	err := srv.Serve(ctx, conn.Stdio()) // stdin and stdout, until exit
+//	os.Exit(lsp.ExitCode(err))         // 0 after shutdown, then exit or end of input; else 1
 //
 // There is an On… method for every message a client sends in LSP 3.18
 // (generated from the protocol's meta model, as are the types in package
@@ -33,14 +33,27 @@
 // general.positionEncodings (UTF-8 preferred, then UTF-32; UTF-16, which
 // always works, otherwise): Server.Encoding says which.
 //
+// A handler whose capability needs options registration cannot imply is a
+// programming error when they are missing: semantic tokens handlers without
+// a legend, OnWorkspaceTextDocumentContent without schemes. Since
+// registration and SetCapabilities may come in either order, Serve checks
+// them before it reads anything and returns a *RegistrationError for each;
+// registering a method twice panics at once, as http.ServeMux does.
+//
+// Dynamic registration (Client.RegisterCapability) is sent only for
+// features whose client capability declares dynamicRegistration, and fails
+// with ErrUnsupported otherwise; Client.WatchFiles makes the registration
+// that watching files takes.
+//
 // # Lifecycle, enforced
 //
 // Before initialize, requests are answered -32002 (ServerNotInitialized)
 // and notifications dropped, exit excepted; a second initialize gets
 // -32600; after shutdown, requests get -32600 while replies to the server's
-// own earlier calls are still processed; exit ends Serve, which returns nil
-// if shutdown came first and an *ExitError with code 1 otherwise (see
-// ExitCode); the end of the client's stream ends Serve as well. A $/
+// own earlier calls are still processed; exit ends Serve, as do the end of
+// the client's stream and the death of its process: Serve returns nil if
+// shutdown came first and an *ExitError with code 1 otherwise (see
+// ExitCode), as vscode-languageserver-node's servers exit. A $/
 // request nothing handles gets -32601; a $/ notification is ignored. If the
 // processId of initialize (or WithClientProcessID) names a process that
 // dies, Serve ends. Until initialize is answered the Client sends only what
@@ -73,11 +86,22 @@
 // notification runs. Snapshots are immutable and versioned, so a request
 // works on a consistent view; positions convert in the agreed encoding.
 //
+// # Workspace, URIs and semantic tokens
+//
+// Server.Workspace keeps the workspace's roots: the folders of initialize
+// (else rootUri, else rootPath), kept current on
+// workspace/didChangeWorkspaceFolders. FileURI and FilePath convert between
+// paths and file: URIs exactly as VS Code encodes them (percent-encoding,
+// Windows drive letters, UNC paths). Server.SemanticTokens returns a builder
+// that takes tokens by name in any order, encodes them for the announced
+// legend, and answers full, range and delta requests.
+//
 // # Progress and tracing
 //
 // WorkDone reports work-done progress, with the client's token or one it
-// creates with window/workDoneProgress/create, and its Context ends when
-// the client cancels; SendPartialResult streams partial results. LogTrace
+// creates with window/workDoneProgress/create, cancellable or not, with an
+// initial message and percentage if wished, and its Context ends when the
+// client cancels; SendPartialResult streams partial results. LogTrace
 // sends $/logTrace as the client's $/setTrace level allows; LogHandler
 // forwards slog records to window/logMessage; WithWireTrace writes every
 // message to a file.

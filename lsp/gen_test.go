@@ -139,8 +139,20 @@ func TestOnMethodsCoverTheProtocol(t *testing.T) {
 // method: each reaches its own handler, with params decoded.
 func TestOnMethodsDispatch(t *testing.T) {
 	s := NewServer("all", "1")
+	caps := protocol.ServerCapabilities{
+		SemanticTokensProvider: new(protocol.NewServerCapabilitiesSemanticTokensProviderSemanticTokensOptions(protocol.SemanticTokensOptions{
+			Legend: protocol.SemanticTokensLegend{TokenTypes: []string{"keyword"}, TokenModifiers: []string{}},
+		})),
+		Workspace: &protocol.WorkspaceOptions{TextDocumentContent: new(protocol.NewWorkspaceOptionsTextDocumentContentTextDocumentContentOptions(
+			protocol.TextDocumentContentOptions{Schemes: []string{"mem"}}))},
+	}
+	s.SetCapabilities(caps)
 	called := make(chan string, 200)
+	paramTypes := map[string]reflect.Type{} // by Go name
 	registered := onMethods(t, s, func(goName string, typ reflect.Type) reflect.Value {
+		if typ.NumIn() > 1 {
+			paramTypes[goName] = typ.In(1)
+		}
 		return reflect.MakeFunc(typ, func(args []reflect.Value) []reflect.Value {
 			if len(args) > 1 && args[1].Kind() == reflect.Pointer && args[1].IsNil() {
 				t.Errorf("%s: params are nil", goName)
@@ -160,10 +172,26 @@ func TestOnMethodsDispatch(t *testing.T) {
 		info := protocol.Methods[method]
 		var params any
 		if info.Params != "" {
-			params = json.RawMessage(`{}`)
-			if strings.HasSuffix(info.Params, "LSPAny") {
-				params = json.RawMessage(`{"any": true}`)
+			// The zero value of the params, encoded: every required
+			// property is there, as conn.Typed demands.
+			data, err := json.Marshal(reflect.New(paramTypes[goName].Elem()).Interface())
+			switch {
+			case strings.HasSuffix(info.Params, "LSPAny"):
+				data = json.RawMessage(`{"any": true}`)
+			case err != nil:
+				// A required or-type has no zero value to encode
+				// ($/progress's token, inlayHint/resolve's label): {}
+				// must then be refused, naming what is missing.
+				if !info.Notification {
+					err := client.Call(ctx, method, json.RawMessage(`{}`), nil)
+					var e *conn.Error
+					if !errors.As(err, &e) || e.Code != conn.CodeInvalidParams || !strings.Contains(string(e.Data), `"field"`) {
+						t.Errorf("%s with {}: %v, want -32602 naming a field", method, err)
+					}
+				}
+				continue
 			}
+			params = json.RawMessage(data)
 		}
 		if info.Notification {
 			if err := client.Notify(ctx, method, params); err != nil {

@@ -137,10 +137,13 @@ func (l *lifecycle) initialize(ctx context.Context, req *conn.Request, next conn
 	return res, nil
 }
 
-// ExitError is what Serve returns when the client did not end the session
-// as the specification says: exit without shutdown first, or a connection
-// that ended without exit. Code is the process exit code the specification
-// asks for (1).
+// ExitError is what Serve returns when the session ended before shutdown:
+// exit without shutdown first, the client's stream ended, or the client's
+// process died. Code is the process exit code the specification asks for
+// (1). Once shutdown has been received, each of those ends Serve with nil
+// (exit code 0) — the end of the stream after shutdown too, as
+// vscode-languageserver-node's servers exit 0 whenever shutdown came
+// first.
 type ExitError struct {
 	Code   int
 	Reason string

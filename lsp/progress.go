@@ -25,6 +25,44 @@ type Progress struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	ended  atomic.Bool
+
+	cancellable bool // the client may offer to cancel the work
+}
+
+// WorkDoneOption changes how WorkDone begins its progress.
+type WorkDoneOption func(*workDoneConfig)
+
+type workDoneConfig struct {
+	cancellable bool
+	message     string
+	percentage  *uint32
+}
+
+// WorkDoneCancellable says whether the client may offer the user to cancel
+// the work (true by default). Work that cannot stop halfway should say
+// false: the client then shows no cancel button, and its reports do not
+// turn one on.
+func WorkDoneCancellable(cancellable bool) WorkDoneOption {
+	return func(c *workDoneConfig) { c.cancellable = cancellable }
+}
+
+// WorkDoneMessage gives the message shown from the start, before the first
+// Report.
+func WorkDoneMessage(message string) WorkDoneOption {
+	return func(c *workDoneConfig) { c.message = message }
+}
+
+// WorkDonePercentage gives the percentage done at the start (0 to 100;
+// higher is 100, negative sends none). A percentage in the first message
+// tells the client the work reports how far along it is: VS Code then
+// shows a bar that fills, rather than one that spins.
+func WorkDonePercentage(percentage int) WorkDoneOption {
+	return func(c *workDoneConfig) {
+		c.percentage = nil
+		if percentage >= 0 {
+			c.percentage = new(uint32(min(percentage, 100)))
+		}
+	}
 }
 
 // WorkDone begins work-done progress titled title and returns its reporter.
@@ -34,9 +72,14 @@ type Progress struct {
 // the client supports that; otherwise it returns a Progress that reports
 // nothing. The work should watch Progress.Context, which ends when ctx
 // does or the client cancels the work (window/workDoneProgress/cancel).
-// Call End when the work is done.
-func (s *Server) WorkDone(ctx context.Context, token *protocol.ProgressToken, title string) *Progress {
-	p := &Progress{s: s}
+// Call End when the work is done. By default the work is cancellable and
+// begins with no message and no percentage; opts say otherwise.
+func (s *Server) WorkDone(ctx context.Context, token *protocol.ProgressToken, title string, opts ...WorkDoneOption) *Progress {
+	cfg := workDoneConfig{cancellable: true}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	p := &Progress{s: s, cancellable: cfg.cancellable}
 	p.ctx, p.cancel = context.WithCancel(ctx)
 	c := s.Client()
 	if token == nil && c != nil && c.Supports("window.workDoneProgress") {
@@ -53,7 +96,7 @@ func (s *Server) WorkDone(ctx context.Context, token *protocol.ProgressToken, ti
 	p.token = token
 	p.key = tokenKey(*token)
 	s.works.add(p)
-	p.send(protocol.WorkDoneProgressBegin{Kind: "begin", Title: title, Cancellable: true})
+	p.send(protocol.WorkDoneProgressBegin{Kind: "begin", Title: title, Cancellable: cfg.cancellable, Message: cfg.message, Percentage: cfg.percentage})
 	return p
 }
 
@@ -64,7 +107,7 @@ func (p *Progress) Context() context.Context { return p.ctx }
 // Report tells the client how the work goes: a message and, if percentage
 // is from 0 to 100, how far along it is (a negative percentage sends none).
 func (p *Progress) Report(message string, percentage int) {
-	r := protocol.WorkDoneProgressReport{Kind: "report", Message: message, Cancellable: true}
+	r := protocol.WorkDoneProgressReport{Kind: "report", Message: message, Cancellable: p.cancellable}
 	if percentage >= 0 {
 		pc := uint32(min(percentage, 100))
 		r.Percentage = &pc

@@ -33,6 +33,9 @@ type Server struct {
 	onInitialized func(context.Context, *protocol.InitializedParams) error
 	onShutdown    func(context.Context) error
 	docs          *document.Store
+	workspace     *Workspace   // nil unless Workspace was called
+	legend        *legendIndex // the semantic tokens legend, indexed when first needed
+	semantic      semanticCache
 
 	// Set once initialize has been answered (or while it runs, for the
 	// framework's own use); read-only after that.
@@ -135,6 +138,7 @@ func (s *Server) SetCapabilities(caps protocol.ServerCapabilities) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.caps = caps
+	s.legend = nil // indexed again when next needed
 }
 
 // Documents turns on document synchronisation: the server keeps every open
@@ -176,11 +180,17 @@ func (s *Server) Encoding() document.Encoding {
 
 // Serve serves one client over rwc until the client sends exit, closes the
 // connection, or its process dies (see the processId of initialize), or ctx
-// ends. It returns nil when the session ended as the specification says
-// (shutdown, then exit), and otherwise an error: an *ExitError when the
-// client ended it without shutdown (its Code, 1, is the exit code the
-// specification asks for; see ExitCode), or what broke the connection.
+// ends. It returns nil when shutdown came first (then exit, the end of the
+// stream or the client's death), and otherwise an error: an *ExitError
+// when the session ended before shutdown (its Code, 1, is the exit code the
+// specification asks for; see ExitCode), a *RegistrationError (joined, one
+// for each) when what is registered cannot be announced — before any
+// message is read, with rwc closed — or what broke the connection.
 func (s *Server) Serve(ctx context.Context, rwc io.ReadWriteCloser, opts ...conn.Option) error {
+	if err := s.checkRegistrations(); err != nil {
+		rwc.Close()
+		return err
+	}
 	serveCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	s.mu.Lock()
@@ -223,6 +233,9 @@ func (s *Server) Serve(ctx context.Context, rwc io.ReadWriteCloser, opts ...conn
 		return &ExitError{Code: 1, Reason: "exit without shutdown"}
 	case pid := <-s.died:
 		c.Close()
+		if s.life.shutdownSeen() {
+			return nil
+		}
 		return &ExitError{Code: 1, Reason: fmt.Sprintf("the client process %d died", pid)}
 	case <-c.Done():
 		if err := c.Err(); err != nil {
@@ -262,6 +275,10 @@ func (s *Server) mux() *conn.Mux {
 			s.routes[method] = nil
 		}
 	}
+	if s.workspace != nil {
+		const method = "workspace/didChangeWorkspaceFolders"
+		s.routes[method] = s.workspace.handler(s.routes[method])
+	}
 	for method, h := range s.routes {
 		if s.docs != nil && slices.Contains(s.syncMethods(), method) {
 			h = s.syncHandler(method, h)
@@ -287,8 +304,11 @@ func (s *Server) initialize(ctx context.Context, req *conn.Request) (any, error)
 	enc := negotiateEncoding(raw.Capabilities, s.opts.encodings)
 	s.mu.Lock()
 	s.session = session{params: &p, clientCaps: raw.Capabilities, encoding: enc}
-	onInit := s.onInitialize
+	onInit, ws := s.onInitialize, s.workspace
 	s.mu.Unlock()
+	if ws != nil {
+		ws.init(&p) // before OnInitialize, which may read it
+	}
 	s.tracer.set(protocol.TraceValue(raw.Trace))
 	if p.ProcessID != nil && s.opts.clientPID == 0 {
 		s.watchPID(int(*p.ProcessID))

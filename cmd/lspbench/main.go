@@ -135,7 +135,7 @@ func serveMode(mode string) int {
 		// What `lspkit serve arith` serves, without the command line: the
 		// tests use it so as not to build lspkit.
 		logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-		err = conn.Serve(context.Background(), stdioRWC{os.Stdin, os.Stdout}, arith.New(), conn.WithLogger(logger))
+		err = conn.Serve(context.Background(), conn.Stdio(), arith.New(), conn.WithLogger(logger))
 	default:
 		err = fmt.Errorf("unknown server %q (want floor, sourcegraph or arith)", mode)
 	}

@@ -109,20 +109,3 @@ func newLogger(file, level string) (*slog.Logger, func(), error) {
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lv})), closeLog, nil
 }
-
-// stdioStream is stdin and stdout as one stream: frames in, frames out.
-type stdioStream struct {
-	io.Reader
-	io.Writer
-}
-
-// Close closes both; closing stdin is what stops a blocked read.
-func (stdioStream) Close() error {
-	err := os.Stdin.Close()
-	if err2 := os.Stdout.Close(); err == nil {
-		err = err2
-	}
-	return err
-}
-
-func stdio() io.ReadWriteCloser { return stdioStream{os.Stdin, os.Stdout} }

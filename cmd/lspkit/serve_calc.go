@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/lspkit/lspkit/conn"
 	"github.com/lspkit/lspkit/lsp"
 	"github.com/lspkit/lspkit/samples/calc"
 	"github.com/spf13/cobra"
@@ -71,7 +72,7 @@ func (f *serveFlags) serveLSP(cmd *cobra.Command, newServer func(...lsp.Option) 
 func lspStream(ctx context.Context, t transport) (io.ReadWriteCloser, error) {
 	switch t.kind {
 	case "stdio":
-		return stdio(), nil
+		return conn.Stdio(), nil
 	case "socket", "pipe":
 		return t.dial(ctx)
 	}

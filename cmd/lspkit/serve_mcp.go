@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/lspkit/lspkit/conn"
 	"github.com/lspkit/lspkit/samples/mcp"
 	"github.com/spf13/cobra"
 )
@@ -31,7 +32,7 @@ stdin is closed.`,
 				return err
 			}
 			defer closeLog()
-			return mcp.New(logger).Serve(cmd.Context(), stdioStream{cmd.InOrStdin(), cmd.OutOrStdout()})
+			return mcp.New(logger).Serve(cmd.Context(), conn.Stdio())
 		},
 	}
 	fl := cmd.Flags()

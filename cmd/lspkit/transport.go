@@ -217,7 +217,7 @@ func (t transport) serve(ctx context.Context, cmd *cobra.Command, newHandler fun
 		sigpipe := make(chan os.Signal, 1)
 		signal.Notify(sigpipe, syscall.SIGPIPE)
 		defer signal.Stop(sigpipe)
-		err := conn.Serve(ctx, stdio(), newHandler(), opts...)
+		err := conn.Serve(ctx, conn.Stdio(), newHandler(), opts...)
 		if errors.Is(err, syscall.EPIPE) {
 			logger.Error("lspkit: stdout was closed by the client (broken pipe): our replies have nowhere to go; stopping", "err", err)
 			return exitCode(exitBrokenPipe)

@@ -126,8 +126,11 @@ func (c *Client) Initialize(ctx context.Context, params *protocol.InitializePara
 }
 
 // DefaultCapabilities are the client capabilities Initialize declares by
-// default: configuration, work-done progress, and pull diagnostics, with
-// UTF-16 positions.
+// default: workspace/configuration, workspace/applyEdit, workspace folders,
+// work-done progress, window/showDocument, hover, completion, and
+// diagnostics both published and pulled, with UTF-16 positions only. No
+// feature declares dynamicRegistration, and no refresh request is
+// supported.
 func DefaultCapabilities() protocol.ClientCapabilities {
 	var caps protocol.ClientCapabilities
 	_ = json.Unmarshal([]byte(`{

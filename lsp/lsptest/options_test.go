@@ -157,14 +157,17 @@ func TestAnswersFromTheStart(t *testing.T) {
 			return conn.NewError(lsp.CodeRequestFailed, p.Registrations[0].Method)
 		}),
 		ask: func(ctx context.Context, c *lsp.Client) (string, error) {
-			err := c.RegisterCapability(ctx, &protocol.RegistrationParams{Registrations: []protocol.Registration{{ID: "1", Method: "workspace/didChangeWatchedFiles"}}})
+			// A method of the server's own: lsp checks no client capability
+			// for it (workspace/didChangeWatchedFiles would need
+			// dynamicRegistration, which the default capabilities lack).
+			err := c.RegisterCapability(ctx, &protocol.RegistrationParams{Registrations: []protocol.Registration{{ID: "1", Method: "custom/feature"}}})
 			var e *conn.Error
 			if errors.As(err, &e) {
 				return e.Message, nil
 			}
 			return "accepted", err
 		},
-		want: "workspace/didChangeWatchedFiles",
+		want: "custom/feature",
 	}, {
 		name: "applyEdit",
 		opt: lsptest.WithApplyEdit(func(_ context.Context, p *protocol.ApplyWorkspaceEditParams) (protocol.ApplyWorkspaceEditResult, error) {

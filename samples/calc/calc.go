@@ -68,6 +68,7 @@ func New(opts ...lsp.Option) *lsp.Server {
 func (s *server) register() {
 	srv := s.lsp
 	srv.SetCapabilities(capabilities())
+	srv.Workspace() // the roots, kept by lsp
 	srv.OnInitialize(s.initialize)
 	srv.OnInitialized(s.initialized)
 	srv.OnDidOpen(s.didOpen)
@@ -114,21 +115,10 @@ func capabilities() protocol.ServerCapabilities {
 	}
 }
 
-// initialize records the workspace folders.
-func (s *server) initialize(_ context.Context, p *protocol.InitializeParams) error {
-	var roots []string
-	var folders []protocol.WorkspaceFolder
-	if p.WorkspaceFolders.Value != nil {
-		folders = *p.WorkspaceFolders.Value
-	}
-	for _, f := range folders {
-		roots = append(roots, uriToPath(protocol.DocumentURI(f.URI)))
-	}
-	//lint:ignore SA1019 rootUri is deprecated, but older clients send only it
-	if root := p.RootURI; len(roots) == 0 && root != nil {
-		roots = append(roots, uriToPath(*root))
-	}
-	s.ws.setRoots(roots)
+// initialize records the workspace's roots (lsp keeps them: the folders,
+// else rootUri or rootPath).
+func (s *server) initialize(context.Context, *protocol.InitializeParams) error {
+	s.ws.setRoots(s.lsp.Workspace().Paths())
 	return nil
 }
 
@@ -178,18 +168,9 @@ func (s *server) didChangeConfiguration(ctx context.Context, _ *protocol.DidChan
 }
 
 // watchFiles asks the client to report changes to .calc files, if it can
-// take the registration.
+// take the registration (lsp.ErrUnsupported otherwise: nothing to do).
 func (s *server) watchFiles(ctx context.Context) {
-	c := s.lsp.Client()
-	if !c.Supports("workspace.didChangeWatchedFiles.dynamicRegistration") {
-		return
-	}
-	opts, _ := json.Marshal(protocol.DidChangeWatchedFilesRegistrationOptions{
-		Watchers: []protocol.FileSystemWatcher{{GlobPattern: protocol.NewGlobPatternPattern("**/*.calc")}},
-	})
-	_ = c.RegisterCapability(ctx, &protocol.RegistrationParams{Registrations: []protocol.Registration{{
-		ID: "calc-watch", Method: protocol.MethodWorkspaceDidChangeWatchedFiles, RegisterOptions: opts,
-	}}})
+	_, _ = s.lsp.Client().WatchFiles(ctx, protocol.FileSystemWatcher{GlobPattern: protocol.NewGlobPatternPattern("**/*.calc")})
 }
 
 func (s *server) getPrecision() int {

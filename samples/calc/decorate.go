@@ -2,7 +2,7 @@ package calc
 
 import (
 	"context"
-	"slices"
+	"github.com/lspkit/lspkit/lsp"
 
 	"github.com/lspkit/lspkit/lsp/protocol"
 	"github.com/lspkit/lspkit/samples/calc/lang"
@@ -15,43 +15,44 @@ import (
 var tokenTypes = []string{"keyword", "variable", "function", "number", "string", "operator", "comment"}
 
 func (s *server) semanticTokensFull(_ context.Context, p *protocol.SemanticTokensParams) (*protocol.SemanticTokens, error) {
-	return s.semanticTokens(p.TextDocument.URI, nil)
+	b := s.semanticTokens(p.TextDocument.URI, nil)
+	if b == nil {
+		return nil, nil
+	}
+	return b.Full(), nil
 }
 
 func (s *server) semanticTokensRange(_ context.Context, p *protocol.SemanticTokensRangeParams) (*protocol.SemanticTokens, error) {
-	return s.semanticTokens(p.TextDocument.URI, &p.Range)
-}
-
-// semanticTokens encodes the file's tokens (in r, if given) as LSP's
-// relative five-number groups: line delta, start delta, length, type,
-// modifiers.
-func (s *server) semanticTokens(uri protocol.DocumentURI, r *protocol.Range) (*protocol.SemanticTokens, error) {
-	fa, err := s.ws.analyze(uri)
-	if err != nil {
+	b := s.semanticTokens(p.TextDocument.URI, &p.Range)
+	if b == nil {
 		return nil, nil
 	}
+	return b.Range(), nil
+}
+
+// semanticTokens collects the file's tokens (in r, if given) in lsp's
+// builder, which encodes them as the protocol wants; nil if the file
+// cannot be read.
+func (s *server) semanticTokens(uri protocol.DocumentURI, r *protocol.Range) *lsp.SemanticTokens {
+	fa, err := s.ws.analyze(uri)
+	if err != nil {
+		return nil
+	}
 	enc := s.lsp.Encoding()
-	toks := slices.Clone(fa.File.Tokens)
-	slices.SortFunc(toks, func(a, b lang.Token) int { return a.At.Start - b.At.Start })
 	lo, hi := 0, len(fa.File.Text)
 	if r != nil {
 		lo, hi, _ = fa.snap.OffsetRange(*r, enc)
 	}
-	data := []uint32{}
-	var prevLine, prevChar uint32
-	for _, t := range toks {
+	b := s.lsp.SemanticTokens(uri)
+	for _, t := range fa.File.Tokens {
 		// A range's end is exclusive: a token starting there is not in it.
 		if t.At.End <= lo && t.At.Start != t.At.End || t.At.Start >= hi || t.At.Start == t.At.End {
 			continue
 		}
 		start, end := fa.snap.Position(t.At.Start, enc), fa.snap.Position(t.At.End, enc)
-		if start.Line != prevLine {
-			prevChar = 0
-		}
-		data = append(data, start.Line-prevLine, start.Character-prevChar, end.Character-start.Character, uint32(t.Kind), 0)
-		prevLine, prevChar = start.Line, start.Character
+		_ = b.Add(start, end.Character-start.Character, tokenTypes[t.Kind]) // every kind is in the legend
 	}
-	return &protocol.SemanticTokens{Data: data}, nil
+	return b
 }
 
 // inlayHint shows "= VALUE" after each let whose value is known.

@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -347,9 +345,7 @@ func decodeInto(t testing.TB, v, out any) {
 	}
 }
 
-func fileURI(path string) protocol.DocumentURI {
-	return protocol.DocumentURI((&url.URL{Scheme: "file", Path: filepath.ToSlash(path)}).String())
-}
+func fileURI(path string) protocol.DocumentURI { return lsp.FileURI(path) }
 
 // wireLog keeps the server's wire trace (lsp.WithWireTrace), so that a test
 // can wait for a message the server sent or received.

@@ -135,8 +135,12 @@ type resolver struct {
 	g *generation
 }
 
-// Resolve makes an import path absolute, relative to the importing file.
+// Resolve makes an import path absolute, relative to the importing file: a
+// file: URI as the client encodes it, so that it names the same document.
 func (r resolver) Resolve(from, p string) string {
+	if dir, err := lsp.FilePath(protocol.DocumentURI(from)); err == nil {
+		return string(lsp.FileURI(filepath.Join(filepath.Dir(dir), filepath.FromSlash(p))))
+	}
 	u, err := url.Parse(from)
 	if err != nil {
 		return from
@@ -204,7 +208,7 @@ func (w *workspace) index(ctx context.Context, srv *lsp.Server) {
 		}
 		if data, err := os.ReadFile(name); err == nil {
 			w.mu.Lock()
-			w.disk[pathToURI(name)] = string(data)
+			w.disk[lsp.FileURI(name)] = string(data)
 			w.mu.Unlock()
 		}
 		p.Report(fmt.Sprintf("%d/%d %s", i+1, len(found), filepath.Base(name)), (i+1)*100/len(found))
@@ -235,17 +239,12 @@ func (s *server) didChangeWatchedFiles(ctx context.Context, p *protocol.DidChang
 	return nil
 }
 
-// uriToPath turns a file URI into a path.
+// uriToPath turns a file URI into a path; a URI of another scheme names no
+// file, and stays as it is.
 func uriToPath(uri protocol.DocumentURI) string {
-	u, err := url.Parse(string(uri))
-	if err != nil || u.Scheme != "file" {
+	p, err := lsp.FilePath(uri)
+	if err != nil {
 		return string(uri)
 	}
-	return filepath.FromSlash(u.Path)
-}
-
-// pathToURI turns an absolute path into a file URI.
-func pathToURI(p string) protocol.DocumentURI {
-	u := url.URL{Scheme: "file", Path: filepath.ToSlash(p)}
-	return protocol.DocumentURI(u.String())
+	return p
 }

@@ -189,7 +189,7 @@ type callParams struct {
 	Arguments json.RawMessage `json:"arguments,omitempty"`
 	Meta      struct {
 		ProgressToken json.RawMessage `json:"progressToken,omitempty"`
-	} `json:"_meta"`
+	} `json:"_meta,omitzero"` // optional, as every field here but name
 }
 
 // listResult is the result of tools/list.

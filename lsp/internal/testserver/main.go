@@ -11,10 +11,10 @@ package main
 import (
 	"context"
 	"flag"
-	"io"
 	"log/slog"
 	"os"
 
+	"github.com/lspkit/lspkit/conn"
 	"github.com/lspkit/lspkit/lsp"
 	"github.com/lspkit/lspkit/lsp/protocol"
 )
@@ -40,18 +40,7 @@ func main() {
 	})
 
 	slog.Info("testserver: serving on stdin and stdout") // to stderr, never stdout
-	err := srv.Serve(context.Background(), stdio{os.Stdin, os.Stdout})
+	err := srv.Serve(context.Background(), conn.Stdio())
 	slog.Info("testserver: done", "err", err, "exit", lsp.ExitCode(err))
 	os.Exit(lsp.ExitCode(err))
-}
-
-// stdio is stdin and stdout as one stream.
-type stdio struct {
-	io.Reader
-	io.Writer
-}
-
-func (stdio) Close() error {
-	os.Stdin.Close()
-	return os.Stdout.Close()
 }

@@ -53,19 +53,12 @@ func main() {
 	}
 	s := &server{exitCode: *exitCode}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	conn.Serve(context.Background(), stdio{os.Stdin, os.Stdout}, s.mux(), conn.WithLogger(logger))
+	conn.Serve(context.Background(), conn.Stdio(), s.mux(), conn.WithLogger(logger))
 	if *linger {
 		time.Sleep(time.Hour)
 	}
 	os.Exit(max(*exitCode, 0))
 }
-
-type stdio struct {
-	io.Reader
-	io.Writer
-}
-
-func (stdio) Close() error { os.Stdin.Close(); return os.Stdout.Close() }
 
 type server struct {
 	exitCode int

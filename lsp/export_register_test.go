@@ -1,0 +1,4 @@
+package lsp
+
+// DynamicCapability exports dynamicCapability to the tests.
+var DynamicCapability = dynamicCapability
