@@ -230,7 +230,7 @@ func TestServerProcessClientDies(t *testing.T) {
 		t.Fatal(err)
 	}
 	if runtime.GOOS == "linux" {
-		time.Sleep(300 * time.Millisecond) // the runtime settles after start-up
+		time.Sleep(time.Second) // the runtime settles after start-up
 		before := contextSwitches(t, p.cmd.Process.Pid)
 		time.Sleep(idleWindow)
 		if n := contextSwitches(t, p.cmd.Process.Pid) - before; n > maxIdleSwitches {
@@ -257,11 +257,12 @@ func TestServerProcessClientDies(t *testing.T) {
 
 // idleWindow is how long TestServerProcessClientDies watches the idle
 // server, and maxIdleSwitches how often its threads may run meanwhile
-// (the runtime's own rare work): a watch that polled once a second would
-// run them at least twice each second.
+// (the runtime's own rare work, such as returning memory to the system
+// after start-up, more of it on a loaded machine): a watch that polled even
+// twice a second would run them at least six times.
 const (
-	idleWindow      = 2 * time.Second
-	maxIdleSwitches = 2
+	idleWindow      = 3 * time.Second
+	maxIdleSwitches = 4
 )
 
 // contextSwitches returns how many times the threads of process pid have

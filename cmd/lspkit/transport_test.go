@@ -345,7 +345,7 @@ func TestServeClientProcessID(t *testing.T) {
 			}
 			t.Cleanup(func() { editor.Process.Kill(); editor.Wait() })
 			s := startServeOf(t, server, "--clientProcessId="+strconv.Itoa(editor.Process.Pid))
-			time.Sleep(300 * time.Millisecond)
+			time.Sleep(time.Second) // the runtime settles after start-up
 			select {
 			case <-s.done:
 				t.Fatalf("lspkit exited while the client process lives\n%s", s.log())
@@ -380,11 +380,12 @@ func TestServeClientProcessID(t *testing.T) {
 
 // idleWindow is how long TestServeClientProcessID watches the idle
 // server, and maxIdleSwitches how often its threads may run meanwhile
-// (the runtime's own rare work): a watch that polled once a second would
-// run them at least twice each second.
+// (the runtime's own rare work, such as returning memory to the system
+// after start-up, more of it on a loaded machine): a watch that polled even
+// twice a second would run them at least six times.
 const (
-	idleWindow      = 2 * time.Second
-	maxIdleSwitches = 2
+	idleWindow      = 3 * time.Second
+	maxIdleSwitches = 4
 )
 
 // contextSwitches returns how many times the threads of process pid have
