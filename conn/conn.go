@@ -36,8 +36,10 @@ type Conn struct {
 	writer framing.Writer
 	batch  [][]byte
 	// watchdog hands reading on if the read path runs a handler itself for
-	// long (see runInline).
-	watchdog *time.Timer
+	// long, and bufferedReader tells the read path whether more input is
+	// buffered (see inline.go).
+	watchdog       *time.Timer
+	bufferedReader framing.BufferedReader
 
 	mu sync.Mutex
 	s  state // guarded by mu; changed only by the methods whose names end in Locked
@@ -151,6 +153,7 @@ func newConn(ctx context.Context, s Stream, h Handler, cfg config) *Conn {
 	c := &Conn{cfg: cfg, stream: s, done: make(chan struct{}), methods: make(map[string]string), writer: s}
 	if fs, ok := s.(framedStream); ok {
 		c.writer = fs.Writer // a BatchWriter, if the framing's writer is one
+		c.bufferedReader, _ = fs.Reader.(framing.BufferedReader)
 	}
 	c.order, _ = h.(Ordered)
 	for i := len(cfg.middleware) - 1; i >= 0; i-- {

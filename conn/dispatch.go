@@ -279,13 +279,23 @@ func (c *Conn) spawn(start []*inbound) {
 // goroutine.
 func (c *Conn) run(in *inbound) {
 	for in != nil {
-		in = c.handle(in)
+		next, write := c.handle(in)
+		if write {
+			// This goroutine writes, unless another message is to run on it.
+			if next == nil {
+				c.flush()
+			} else {
+				go c.flush()
+			}
+		}
+		in = next
 	}
 }
 
-// handle calls the handler of one message and sends its reply, and returns
-// the next message that may start, for the caller to run (see finish).
-func (c *Conn) handle(in *inbound) (next *inbound) {
+// handle calls the handler of one message and queues its reply, and
+// returns the next message that may start, for the caller to run, and
+// whether the caller must write the outbox (see finish).
+func (c *Conn) handle(in *inbound) (next *inbound, write bool) {
 	var reply []byte
 	result, err := c.invoke(in)
 	if in.req.IsNotification() {
@@ -345,11 +355,12 @@ func cancelledError(cause error) *Error {
 	return &Error{Code: CodeRequestCancelled, Message: "Request cancelled: " + cause.Error()}
 }
 
-// finish does the bookkeeping of a finished handler, sends its reply (if
+// finish does the bookkeeping of a finished handler, queues its reply (if
 // any) and returns the next message for this goroutine to run, if one may
-// start; any others that may start get goroutines of their own. A request
+// start, and whether the caller has become the writer of the outbox; any
+// others that may start get goroutines of their own. A request
 // that the peer cancelled under a Silent cancellation gets no reply.
-func (c *Conn) finish(in *inbound, reply []byte) *inbound {
+func (c *Conn) finish(in *inbound, reply []byte) (next *inbound, write bool) {
 	c.mu.Lock()
 	if !in.released {
 		c.releaseLocked(in)
@@ -367,23 +378,15 @@ func (c *Conn) finish(in *inbound, reply []byte) *inbound {
 	}
 	// The reply joins the outbox before the handler counts as finished: a
 	// draining connection must not end with a reply on its way.
-	write := reply != nil && c.enqueueLocked(reply)
+	write = reply != nil && c.enqueueLocked(reply)
 	var buf [4]*inbound
 	start := c.startableLocked(buf[:0])
 	c.changedLocked() // a handler finished: the drain and Close wait for that
 	c.mu.Unlock()
 	in.end(nil)
-	if write {
-		// This goroutine writes, unless another message is to run on it.
-		if len(start) == 0 {
-			c.flush()
-		} else {
-			go c.flush()
-		}
-	}
 	if len(start) == 0 {
-		return nil
+		return nil, write
 	}
 	c.spawn(start[1:])
-	return start[0]
+	return start[0], write
 }

@@ -21,10 +21,26 @@ const inlineFor = time.Millisecond
 
 // runInline runs in, which accept left for the read path (having set
 // readerBusy and counted it in inlineRuns), and reports whether this
-// goroutine still reads once it returns.
+// goroutine still reads once it returns. It writes the reply itself,
+// unless another message is buffered already (pipelined requests): then a
+// goroutine of its own writes, so that reading goes on and the replies
+// that queue up meanwhile go out together, in one write. A write that
+// blocks (a peer that does not read) is a handler that runs long: the
+// watchdog hands reading on.
 func (c *Conn) runInline(in *inbound) (stillReader bool) {
-	if next := c.handle(in); next != nil {
+	next, write := c.handle(in)
+	if next != nil {
 		go c.run(next)
+	}
+	if write {
+		c.mu.Lock() // while readerBusy, only the reader asks the read buffer
+		pipelined := c.s.readerBusy && c.bufferedReader != nil && c.bufferedReader.Buffered() > 0
+		c.mu.Unlock()
+		if pipelined {
+			go c.flush()
+		} else {
+			c.flush()
+		}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -38,6 +38,16 @@ type BatchWriter interface {
 	WriteMessages(bodies [][]byte) error
 }
 
+// BufferedReader is implemented by the Readers of this package. Buffered
+// reports how many bytes have been read from the stream and not yet
+// returned as messages: when it is 0, the next ReadMessage may wait for the
+// peer. A connection that answers pipelined requests writes their replies
+// together once nothing more is buffered, rather than one write each.
+type BufferedReader interface {
+	Reader
+	Buffered() int
+}
+
 // Framer makes Readers and Writers of one framing.
 type Framer interface {
 	// NewReader returns a Reader of messages framed on r. The Reader buffers r

@@ -54,6 +54,9 @@ type headerReader struct {
 	resync bool
 }
 
+// Buffered implements BufferedReader.
+func (r *headerReader) Buffered() int { return r.br.Buffered() }
+
 func (r *headerReader) ReadMessage() ([]byte, error) {
 	if err := r.discard(); err != nil {
 		return nil, err

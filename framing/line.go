@@ -58,6 +58,9 @@ type lineReader struct {
 	long scratch
 }
 
+// Buffered implements BufferedReader.
+func (r *lineReader) Buffered() int { return r.br.Buffered() }
+
 func (r *lineReader) ReadMessage() ([]byte, error) {
 	if r.discard {
 		if err := r.discardLine(); err != nil {

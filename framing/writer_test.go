@@ -230,3 +230,40 @@ func TestWriteMessages(t *testing.T) {
 		})
 	}
 }
+
+// TestBuffered checks BufferedReader: with two messages written at once,
+// the first read leaves the second buffered, and the second leaves
+// nothing, in both framings.
+func TestBuffered(t *testing.T) {
+	for _, f := range []struct {
+		name string
+		fr   Framer
+	}{{"header", Header()}, {"line", Line()}} {
+		t.Run(f.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			w := f.fr.NewWriter(&buf)
+			if err := w.WriteMessage([]byte(`{"a":1}`)); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.WriteMessage([]byte(`{"b":2}`)); err != nil {
+				t.Fatal(err)
+			}
+			r, ok := f.fr.NewReader(&buf).(BufferedReader)
+			if !ok {
+				t.Fatal("the Reader is not a BufferedReader")
+			}
+			if _, err := r.ReadMessage(); err != nil {
+				t.Fatal(err)
+			}
+			if r.Buffered() == 0 {
+				t.Error("Buffered() = 0 with a second message in the buffer")
+			}
+			if _, err := r.ReadMessage(); err != nil {
+				t.Fatal(err)
+			}
+			if n := r.Buffered(); n != 0 {
+				t.Errorf("Buffered() = %d after the last message", n)
+			}
+		})
+	}
+}
