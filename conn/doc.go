@@ -44,8 +44,9 @@
 // another method given to WithPreempt, to its handler at once (cancel.go,
 // preempt); anything else to the queue (dispatch.go, accept). What may
 // start by the ordering rules runs on a goroutine of its own (dispatch.go,
-// run), and its reply joins the outbox, which whoever finds no writer at
-// work writes (write.go). All that changes is one state struct under one
+// run) or, when no other handler runs, on the read path itself, which hands
+// reading on as soon as the handler needs it (inline.go); its reply joins
+// the outbox, which whoever finds no writer at work writes (write.go). All that changes is one state struct under one
 // lock, with its invariants beside it (conn.go, state).
 //
 // # Ordering
