@@ -32,8 +32,9 @@
 //	err := c.Call(ctx, "subtract", []int{42, 23}, &diff)
 //
 // A handler reaches its peer through FromContext(ctx), to call or notify it
-// while the handler runs: the read path never waits for a handler, so a
-// reply to such a call always gets through and there is no deadlock.
+// while the handler runs: reading goes on while any handler waits for its
+// peer, so a reply to such a call always gets through and there is no
+// deadlock.
 //
 // # Where things happen
 //
@@ -46,8 +47,9 @@
 // start by the ordering rules runs on a goroutine of its own (dispatch.go,
 // run) or, when no other handler runs, on the read path itself, which hands
 // reading on as soon as the handler needs it (inline.go); its reply joins
-// the outbox, which whoever finds no writer at work writes (write.go). All that changes is one state struct under one
-// lock, with its invariants beside it (conn.go, state).
+// the outbox, which whoever finds no writer at work writes (write.go). All
+// that changes is one state struct under one lock, with its invariants
+// beside it (conn.go, state).
 //
 // # Ordering
 //
