@@ -22,14 +22,8 @@ type Mux struct {
 // publishes a copy, so that looking up a route, which every message does,
 // takes no lock. Routes are added at start-up, and rarely after.
 type muxTable struct {
-	routes   map[string]*muxRoute
+	routes   map[string]Handler
 	fallback Handler
-}
-
-// muxRoute is one registered method and its handler.
-type muxRoute struct {
-	method string
-	h      Handler
 }
 
 var noRoutes muxTable
@@ -59,9 +53,9 @@ func (m *Mux) Handle(method string, h Handler) {
 	}
 	routes := maps.Clone(t.routes)
 	if routes == nil {
-		routes = make(map[string]*muxRoute)
+		routes = make(map[string]Handler)
 	}
-	routes[method] = &muxRoute{method, h}
+	routes[method] = h
 	m.table.Store(&muxTable{routes: routes, fallback: t.fallback})
 }
 
@@ -80,8 +74,8 @@ func (m *Mux) HandleFallback(h Handler) {
 
 // Handler returns the handler registered for method, if any.
 func (m *Mux) Handler(method string) (Handler, bool) {
-	if r, ok := m.routes().routes[method]; ok {
-		return r.h, true
+	if h, ok := m.routes().routes[method]; ok {
+		return h, true
 	}
 	return nil, false
 }
@@ -121,8 +115,8 @@ func (m *Mux) Mode(req *Request) Mode {
 // fallback (nil if there is none).
 func (m *Mux) lookup(method string) Handler {
 	t := m.routes()
-	if r, ok := t.routes[method]; ok {
-		return r.h
+	if h, ok := t.routes[method]; ok {
+		return h
 	}
 	return t.fallback
 }
